@@ -1,0 +1,103 @@
+/*
+ * tsrun plan: the wire format between the TypeScript compiler (src/plan/) and the
+ * C executor (native/executor.c). src/plan/ops.ts mirrors this header; a unit test
+ * pins the two together. Change both, or neither.
+ *
+ * Layout (little endian, no pointers):
+ *   struct tsrun_plan_header            (64 bytes)
+ *   struct tsrun_op   ops[op_count]     (48 bytes each)
+ *   char              strings[str_len]  (NUL-terminated strings; offset 0 is "")
+ *
+ * A string field holds an offset into the string table, or TSRUN_NOSTR.
+ * A string list (args, env) is `count` consecutive NUL-terminated strings starting
+ * at the given offset. A blob (seccomp BPF, gid list) is a byte range: off + len.
+ *
+ * The executor runs ops strictly in order; all ordering decisions are made in TS.
+ */
+#ifndef TSRUN_PLAN_H
+#define TSRUN_PLAN_H
+#include <stdint.h>
+
+#define TSRUN_PLAN_MAGIC   0x4e4c5054u /* "TPLN" */
+#define TSRUN_PLAN_VERSION 1u
+#define TSRUN_NOSTR        0xffffffffu
+
+/* header.flags */
+#define TSRUN_PF_FORK_INIT   0x1u /* fork after namespaces: the grandchild becomes the process (pid ns join/unshare) */
+#define TSRUN_PF_NEW_USERNS  0x2u /* ask the parent to write uid/gid maps (MSG_MAPS_REQUEST) */
+#define TSRUN_PF_SETSID      0x4u /* call setsid() before running ops */
+
+struct tsrun_plan_header {
+  uint32_t magic;
+  uint32_t version;
+  uint32_t op_count;
+  uint32_t str_len;
+  uint64_t clone_flags;   /* CLONE_NEW* given to clone3 directly (fast path) */
+  uint64_t unshare_flags; /* CLONE_NEW* given to unshare() after the NSJOIN ops (join path) */
+  uint32_t flags;         /* TSRUN_PF_* */
+  uint32_t reserved0;
+  uint64_t reserved[3];
+};
+
+enum tsrun_opcode {
+  OP_NSJOIN = 1,        /* s0=path a=CLONE_NEW* type: open(path) + setns */
+  OP_OOM_SCORE_ADJ,     /* a=value (signed) */
+  OP_MOUNT,             /* see below */
+  OP_MKNOD,             /* s0=dest(in root) a=mode(incl. S_IFCHR/S_IFBLK/S_IFIFO) b=dev_t c=uid<<32|gid; flag BIND_FALLBACK */
+  OP_SYMLINK,           /* s0=target s1=linkpath(in root) */
+  OP_MKDIR,             /* s0=path(in root) a=mode */
+  OP_PIVOT_ROOT,        /* s0=rootfs (absolute host path) */
+  OP_MOVE_ROOT,         /* s0=rootfs: MS_MOVE onto / and chroot (--no-pivot) */
+  OP_MASK_PATH,         /* s0=path (after pivot): tmpfs ro on dirs, /dev/null bind on files; ENOENT ignored */
+  OP_READONLY_PATH,     /* s0=path (after pivot): bind + remount ro; ENOENT ignored */
+  OP_REMOUNT_RO,        /* s0=path: remount bind read-only, keeping the other flags */
+  OP_SYSCTL,            /* s0=key (dots or slashes) s1=value: written to /proc/sys/... */
+  OP_SETHOSTNAME,       /* s0=name */
+  OP_SETDOMAINNAME,     /* s0=name */
+  OP_RLIMIT,            /* a=resource b=soft c=hard */
+  OP_CHDIR,             /* s0=path; flags OPF_RETRY_LATER: on EACCES retry at OP_CHDIR_RETRY */
+  OP_CHDIR_RETRY,       /* retries a failed OP_CHDIR (after uid switch) */
+  OP_UMASK,             /* a=mask */
+  OP_KEEPCAPS,          /* a=0|1: PR_SET_KEEPCAPS */
+  OP_CAPBSET_DROP,      /* a=mask of caps to KEEP in the bounding set (caps 0..63); others dropped */
+  OP_SETGROUPS,         /* a=count, s0=blob of uint32 gids (count*4 bytes) */
+  OP_SETRESGID,         /* a=gid */
+  OP_SETRESUID,         /* a=uid */
+  OP_CAPSET,            /* a=effective b=permitted c=inheritable (64-bit masks) */
+  OP_AMBIENT,           /* a=mask: clear all then raise each */
+  OP_NO_NEW_PRIVS,      /*  */
+  OP_SECCOMP,           /* s0=blob of sock_filter (a=byte length) b=flags for seccomp(2) */
+  OP_LOOKUP_EXEC,       /* s0=argv[0] s1=PATH value: resolve like execvp, error if missing */
+  OP_REPORT_READY,      /* send MSG_READY to the parent; the parent may exit after it */
+  OP_WAIT_START,        /* open the state dir's exec.fifo for writing (blocks until start), write "0" */
+  OP_EXEC,              /* a=argc s0=argv list, b=envc s1=env list: reset signals, close fds, execve */
+  OP_PRIVATE_ROOT,      /* a=propagation flags for "/" (MS_REC|MS_SLAVE etc.) */
+  OP__COUNT           /* keep last; new ops go right above it */
+};
+
+/* op.flags */
+#define OPF_MKFILE         0x01u /* OP_MOUNT: create the destination as a file (bind of a file) */
+#define OPF_BIND           0x02u /* OP_MOUNT: a bind mount; source is a host path */
+#define OPF_REMOUNT_BIND   0x04u /* OP_MOUNT: remount the bind with op.b flags after mounting */
+#define OPF_BIND_FALLBACK  0x08u /* OP_MKNOD: bind the host node when mknod fails with EPERM */
+#define OPF_RETRY_LATER    0x10u /* OP_CHDIR */
+#define OPF_OPTIONAL       0x20u /* ENOENT is not an error */
+#define OPF_CHECK_PROCFS   0x40u /* OP_MOUNT: destination must not be a symlink / must be a real dir */
+
+/*
+ * OP_MOUNT: s0=source s1=destination (relative to the rootfs, resolved inside it)
+ *           s2=fstype s3=data
+ *           a=mount flags for mount(2)
+ *           b=flags for the bind remount (MS_RDONLY|MS_NOSUID|...) when OPF_REMOUNT_BIND
+ *           c=propagation flags applied afterwards (MS_SHARED|MS_SLAVE|MS_PRIVATE|MS_UNBINDABLE [|MS_REC])
+ */
+struct tsrun_op {
+  uint32_t code;
+  uint32_t flags;
+  uint64_t a;
+  uint64_t b;
+  uint64_t c;
+  uint32_t s[4];
+};
+
+#endif

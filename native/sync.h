@@ -1,0 +1,39 @@
+/*
+ * tsrun sync protocol: messages on the SOCK_SEQPACKET socketpair between the
+ * runtime (TS, parent) and the executor child (C). src/sys/sync.ts mirrors this
+ * header as a discriminated union; a unit test pins the sizes and codes.
+ *
+ * Every message is one fixed-size struct tsrun_msg (one datagram).
+ *
+ *   child  -> parent  MSG_MAPS_REQUEST  {pid}     child unshared a user ns; write uid/gid maps
+ *   parent -> child   MSG_GO            {}        maps written, cgroups joined: carry on
+ *   child  -> parent  MSG_PID           {pid}     pid of the process that will exec (after FORK_INIT)
+ *   child  -> parent  MSG_READY         {}        every op before OP_WAIT_START / OP_EXEC is done
+ *   child  -> parent  MSG_ERROR         {op, err, text}  op index that failed, errno, detail
+ *
+ * Sequence: clone -> [MAPS_REQUEST -> (parent writes maps)] -> GO -> [PID] -> ops... -> READY | ERROR
+ * The parent sends GO exactly once. EOF on the socket before READY means the child died.
+ */
+#ifndef TSRUN_SYNC_H
+#define TSRUN_SYNC_H
+#include <stdint.h>
+
+enum tsrun_msg_type {
+  MSG_MAPS_REQUEST = 1,
+  MSG_GO = 2,
+  MSG_PID = 3,
+  MSG_READY = 4,
+  MSG_ERROR = 5,
+};
+
+#define TSRUN_MSG_TEXT 240
+
+struct tsrun_msg {
+  uint32_t type;
+  int32_t op;    /* MSG_ERROR: failing op index, -1 for the prelude */
+  int32_t err;   /* MSG_ERROR: errno */
+  int32_t pid;   /* MSG_MAPS_REQUEST, MSG_PID */
+  char text[TSRUN_MSG_TEXT]; /* MSG_ERROR: NUL-terminated detail */
+};                           /* 256 bytes */
+
+#endif

@@ -1,0 +1,29 @@
+/*
+ * The functions libtsrun.so exports to TypeScript (loaded through koffi in src/sys/native.ts).
+ * Every function returns >= 0 on success or -errno on failure; it never prints or aborts.
+ */
+#ifndef TSRUN_H
+#define TSRUN_H
+#include <stdint.h>
+
+/* tsrun_spawn inputs, indexes into `in` */
+enum { SPAWN_IN_CGROUP_FD = 0,   /* cgroup v2 dir fd for CLONE_INTO_CGROUP, or -1 */
+       SPAWN_IN_STATE_DIR_FD,    /* O_PATH|O_DIRECTORY fd of <root>/<id> (holds exec.fifo), or -1 */
+       SPAWN_IN_CONSOLE_FD,      /* connected console socket fd, or -1 */
+       SPAWN_IN_PRESERVE_FDS,    /* number of fds after 2 that the process keeps (3 .. 3+N-1) */
+       SPAWN_IN__COUNT };
+/* tsrun_spawn outputs, indexes into `out` */
+enum { SPAWN_OUT_PID = 0,        /* pid of the cloned child (in the caller's pid namespace) */
+       SPAWN_OUT_PIDFD,          /* pidfd of that child, or -1 */
+       SPAWN_OUT_SYNC_FD,        /* parent end of the sync socketpair (see sync.h) */
+       SPAWN_OUT__COUNT };
+
+/* Clone a child that runs `plan` (see plan.h). The parent returns at once. */
+int tsrun_spawn(const uint8_t *plan, uint32_t plan_len, const int32_t *in, int32_t *out);
+
+/* Send one fd with SCM_RIGHTS over a connected unix socket, with `text` as the data. */
+int tsrun_send_fd(int sock, int fd, const char *text);
+/* Receive one fd sent with SCM_RIGHTS; returns the fd. */
+int tsrun_recv_fd(int sock, char *text, uint32_t text_len);
+
+#endif
