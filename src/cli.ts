@@ -1,0 +1,105 @@
+/**
+ * The command line, compatible with runc: global flags before the subcommand,
+ * one small module per verb under src/commands/, imported only when that verb runs.
+ * Every failure is one line on stderr (and in --log), exit status 1, no stack trace.
+ */
+import { Command, CommanderError, Option } from "commander";
+import { Logger } from "./log.js";
+import { TsrunError } from "./errors.js";
+import { makeCtx, type Ctx } from "./context.js";
+import { DEFAULT_ROOT } from "./state/store.js";
+import { VERSION, SPEC_VERSION } from "./version.js";
+
+type Action = (ctx: Ctx, ...args: any[]) => Promise<number | void> | number | void;
+
+function versionText(): string {
+  return `tsrun version ${VERSION}\ncommit: ${process.env.TSRUN_COMMIT ?? "unknown"}\nspec: ${SPEC_VERSION}\nnode: ${process.version}`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = new Command("tsrun");
+  let log = new Logger({ format: "text", debug: false });
+  let exitCode = 0;
+  const run = (load: () => Promise<{ default: Action }>) => async (...args: any[]) => {
+    const g = program.opts();
+    if (g.systemdCgroup) throw new TsrunError("--systemd-cgroup is not supported yet: use cgroupfs paths");
+    const [mod, { nativeSys }] = await Promise.all([load(), import("./sys/native.js")]);
+    const ctx = makeCtx(g.root, log, g.rootless === true || g.rootless === "true", nativeSys);
+    const cmdArgs = args.slice(0, -1); // drop the Command object commander appends
+    const r = await mod.default(ctx, ...cmdArgs);
+    exitCode = typeof r === "number" ? r : 0;
+  };
+
+  program
+    .name("tsrun")
+    .description("OCI container runtime (runc compatible), TypeScript with a C executor")
+    .enablePositionalOptions()
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: (s, write) => write(s.replace(/^error: /, "")) })
+    .option("--root <dir>", "root directory for container state", DEFAULT_ROOT)
+    .option("--log <file>", "log file for errors (containerd reads it)")
+    .addOption(new Option("--log-format <format>", "log format").choices(["text", "json"]).default("text"))
+    .option("--debug", "enable debug logging")
+    .option("--systemd-cgroup", "use systemd cgroup driver (not supported yet)")
+    .option("--rootless <value>", "ignored: tsrun decides from the euid", "auto")
+    .option("--criu <path>", "ignored: checkpoint/restore is not supported")
+    .version(versionText(), "-v, --version", "print the version")
+    .hook("preAction", () => {
+      const g = program.opts();
+      log = new Logger({ file: g.log, format: g.logFormat, debug: !!g.debug });
+    });
+
+  const createOpts = (c: Command): Command => c
+    .option("-b, --bundle <dir>", "path to the bundle directory", ".")
+    .option("--pid-file <file>", "file to write the init process id to")
+    .option("--console-socket <path>", "unix socket that receives the pty master")
+    .option("--no-pivot", "do not use pivot_root (MS_MOVE + chroot instead)")
+    .option("--no-new-keyring", "do not create a new session keyring")
+    .option("--preserve-fds <n>", "pass N extra fds (3..3+N-1) to the container", "0");
+
+  createOpts(program.command("create").description("create a container").argument("<container-id>"))
+    .action(run(() => import("./commands/create.js")));
+  createOpts(program.command("run").description("create and run a container").argument("<container-id>"))
+    .option("-d, --detach", "detach from the container's process")
+    .option("--keep", "keep the container after it exits")
+    .option("--no-subreaper", "do not become a subreaper")
+    .action(run(() => import("./commands/run.js")));
+  program.command("start").description("start a created container").argument("<container-id>")
+    .action(run(() => import("./commands/start.js")));
+  program.command("state").description("print the state of a container").argument("<container-id>")
+    .action(run(() => import("./commands/state.js")));
+  program.command("kill").description("send a signal to the container's init").argument("<container-id>").argument("[signal]", "signal", "SIGTERM")
+    .option("-a, --all", "send to every process in the container")
+    .action(run(() => import("./commands/kill.js")));
+  program.command("delete").description("delete a container").argument("<container-id>")
+    .option("-f, --force", "kill the container first if it is running")
+    .action(run(() => import("./commands/delete.js")));
+  program.command("list").description("list containers")
+    .addOption(new Option("-f, --format <format>", "table or json").choices(["table", "json"]).default("table"))
+    .option("-q, --quiet", "print only ids")
+    .action(run(() => import("./commands/list.js")));
+  program.command("spec").description("write a default config.json")
+    .option("-b, --bundle <dir>", "bundle directory", ".")
+    .option("--rootless", "a spec for a rootless container")
+    .action(run(() => import("./commands/spec.js")));
+  program.command("features").description("print the features tsrun supports, as JSON")
+    .action(run(() => import("./commands/features.js")));
+
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return exitCode;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help") return 0;
+      return 1;
+    }
+    if (e instanceof TsrunError) {
+      log.error(e.message);
+      return 1;
+    }
+    const err = e as Error;
+    log.error(`internal error: ${String(err?.message ?? err).split("\n")[0]}`);
+    if (program.opts().debug && err?.stack) process.stderr.write(err.stack + "\n");
+    return 1;
+  }
+}

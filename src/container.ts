@@ -1,0 +1,71 @@
+/**
+ * Loading a container (state + derived status) and tearing one down: shared by
+ * start, state, kill, delete, run and list.
+ */
+import { TsrunError } from "./errors.js";
+import type { Ctx } from "./context.js";
+import type { ContainerState, Handle } from "./state/store.js";
+import { deriveStatus, isAlive, type Status } from "./state/status.js";
+import { readProcStat, sleepMs } from "./state/proc.js";
+import { loadCgroupManager } from "./cgroup/manager.js";
+import { runHooks } from "./hooks.js";
+
+export interface Loaded { h: Handle; st: ContainerState; status: Status }
+
+export function statusOf(h: Handle, st: ContainerState): Status {
+  const proc = readProcStat(st.pid);
+  let frozen = false;
+  if (isAlive(st.initStartTime, proc) && st.phase === "created") {
+    try { frozen = loadCgroupManager(st.cgroup).state() === "frozen"; } catch { frozen = false; }
+  }
+  return deriveStatus({ phase: st.phase, pid: st.pid, startTime: st.initStartTime, proc, fifoExists: h.fifoExists(), frozen });
+}
+
+export function load(ctx: Ctx, id: string): Loaded {
+  const h = ctx.store().open(id);
+  try {
+    const st = h.read();
+    return { h, st, status: statusOf(h, st) };
+  } catch (e) {
+    h.close();
+    throw e;
+  }
+}
+
+/** The OCI state object, keys in runc's order. pid is 0 once stopped, as runc shows it. */
+export function ociState(st: ContainerState, status: Status): Record<string, unknown> {
+  const o: Record<string, unknown> = {
+    ociVersion: st.ociVersion, id: st.id, pid: status === "stopped" ? 0 : st.pid, status,
+    bundle: st.bundle, rootfs: st.rootfs, created: st.created,
+  };
+  if (st.annotations && Object.keys(st.annotations).length) o.annotations = st.annotations;
+  o.owner = st.owner;
+  return o;
+}
+
+/** SIGKILL everything in the container and wait (bounded) until init is gone. */
+export function killAndWait(ctx: Ctx, st: ContainerState): void {
+  const cg = loadCgroupManager(st.cgroup);
+  try { cg.killAll(9); } catch { /* fall back to the init pid below */ }
+  if (isAlive(st.initStartTime, readProcStat(st.pid))) {
+    try {
+      const fd = ctx.sys().pidfdOpen(st.pid);
+      if (isAlive(st.initStartTime, readProcStat(st.pid))) ctx.sys().pidfdSendSignal(fd, 9);
+    } catch { /* already gone */ }
+  }
+  for (let i = 0; i < 500; i++) {
+    let pids: number[] = [];
+    try { pids = cg.pids(); } catch { pids = []; }
+    if (!isAlive(st.initStartTime, readProcStat(st.pid)) && pids.length === 0) return;
+    if (i % 50 === 49) { try { cg.killAll(9); } catch { /* nothing left */ } }
+    sleepMs(10);
+  }
+  throw new TsrunError(`delete \`${st.id}\`: processes did not exit after SIGKILL`);
+}
+
+/** Remove everything the container owns: poststop hooks, cgroup, state dir. */
+export function destroy(ctx: Ctx, l: Loaded): void {
+  if (l.st.phase === "created") runHooks(ctx, l.st.spec.hooks?.poststop, "poststop", ociState(l.st, "stopped"), { failIsError: false });
+  loadCgroupManager(l.st.cgroup).destroy();
+  l.h.remove();
+}

@@ -1,0 +1,218 @@
+/**
+ * spec → plan. Pure: everything it needs from the host comes in through `env`
+ * (so golden tests can run it without root). Every ordering decision about the
+ * container's setup is made here; the C executor runs ops in order.
+ */
+import { posix } from "node:path";
+import type { Spec, Mount } from "../spec/schema.js";
+import { TsrunError } from "../errors.js";
+import { PlanBuilder, type Plan } from "./builder.js";
+import { Op, OpFlag, PlanFlag, NAMESPACES, type NamespaceType } from "./ops.js";
+import { MS, parseMountOptions } from "./mount-options.js";
+import { capMask, CapError, RLIMITS } from "./caps.js";
+
+export interface HostView {
+  /** stat of a bind source on the host: "dir", "file", or undefined when it does not exist */
+  sourceKind(path: string): "dir" | "file" | undefined;
+}
+
+export interface InitOptions {
+  rootfs: string;       // absolute host path
+  bundle: string;       // absolute
+  noPivot: boolean;
+  host: HostView;
+}
+
+const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+const DEFAULT_DEVICES: Array<[string, number, number]> = [
+  ["/dev/null", 1, 3], ["/dev/zero", 1, 5], ["/dev/full", 1, 7],
+  ["/dev/random", 1, 8], ["/dev/urandom", 1, 9], ["/dev/tty", 5, 0],
+];
+const S_IFCHR = 0o020000;
+const S_IFBLK = 0o060000;
+const S_IFIFO = 0o010000;
+/** setns order: user first (it decides what the others may do), mount last */
+const JOIN_ORDER: NamespaceType[] = ["user", "ipc", "uts", "network", "pid", "cgroup", "time", "mount"];
+
+export class SpecError extends TsrunError {
+  constructor(path: string, msg: string) {
+    super(`config.json: ${path}: ${msg}`);
+  }
+}
+
+function makedev(major: number, minor: number): bigint {
+  const ma = BigInt(major), mi = BigInt(minor);
+  return ((ma & 0xfffn) << 8n) | ((ma & ~0xfffn) << 32n) | (mi & 0xffn) | ((mi & ~0xffn) << 12n);
+}
+
+function inRoot(dest: string): string {
+  const n = posix.normalize("/" + dest);
+  return n === "/" ? "/" : n.replace(/\/+$/, "");
+}
+
+/** Namespaces → clone/unshare flags and join ops. */
+function planNamespaces(b: PlanBuilder, spec: Spec): Set<NamespaceType> {
+  const nss = spec.linux?.namespaces ?? [];
+  const types = new Set<NamespaceType>();
+  const joins = new Map<NamespaceType, string>();
+  nss.forEach((ns, i) => {
+    const t = ns.type as NamespaceType;
+    if (!(t in NAMESPACES)) throw new SpecError(`linux.namespaces[${i}].type`, `unknown namespace "${ns.type}"`);
+    types.add(t);
+    if (ns.path) joins.set(t, ns.path);
+  });
+  let fresh = 0n;
+  for (const t of types) if (!joins.has(t)) fresh |= BigInt(NAMESPACES[t]);
+  if (joins.size === 0) {
+    b.cloneFlags = fresh;                       // fast path: clone3 creates them all, init is pid 1
+  } else {
+    for (const t of JOIN_ORDER) {
+      const p = joins.get(t);
+      if (p) b.op(Op.NSJOIN, `join ${t} namespace "${p}"`, { a: NAMESPACES[t], s: [p] });
+    }
+    b.unshareFlags = fresh;
+    if (types.has("pid")) b.flags |= PlanFlag.FORK_INIT;
+  }
+  if (types.has("user") && !joins.has("user")) b.flags |= PlanFlag.NEW_USERNS;
+  return types;
+}
+
+function planMount(b: PlanBuilder, m: Mount, i: number, opts: InitOptions): void {
+  const where = `mounts[${i}]`;
+  if (!m.destination) throw new SpecError(`${where}.destination`, "must not be empty");
+  const dest = inRoot(m.destination);
+  const o = parseMountOptions(m.options ?? []);
+  const isBind = m.type === "bind" || (o.flags & MS.BIND) !== 0;
+  let type = m.type;
+  if (type === "cgroup") type = "cgroup2";
+  if (isBind) {
+    if (!m.source) throw new SpecError(`${where}.source`, "a bind mount needs a source");
+    const src = posix.isAbsolute(m.source) ? m.source : posix.join(opts.bundle, m.source);
+    const kind = opts.host.sourceKind(src);
+    if (!kind) throw new SpecError(`${where}.source`, `stat \`${src}\`: ENOENT`);
+    const remount = o.flags & ~(MS.BIND | MS.REC | MS.REMOUNT);
+    let flags = OpFlag.BIND;
+    if (kind === "file") flags |= OpFlag.MKFILE;
+    if (remount) flags |= OpFlag.REMOUNT_BIND;
+    b.op(Op.MOUNT, `bind mount "${src}" on "${dest}"`, {
+      flags, a: MS.BIND | (o.flags & MS.REC), b: remount, c: o.propagation, s: [src, dest, undefined, undefined],
+    });
+    return;
+  }
+  let flags = 0;
+  if (type === "proc" || type === "sysfs") flags |= OpFlag.CHECK_PROCFS;
+  const data = o.data.length ? o.data.join(",") : undefined;
+  b.op(Op.MOUNT, `mount "${type ?? m.source ?? ""}" on "${dest}"`, {
+    flags, a: o.flags & ~MS.REMOUNT, c: o.propagation, s: [m.source ?? type, dest, type, data],
+  });
+}
+
+function planDevices(b: PlanBuilder, spec: Spec, mounts: Mount[]): void {
+  if (mounts.some((m) => inRoot(m.destination) === "/dev" && (m.type === "bind" || (m.options ?? []).some((x) => x === "bind" || x === "rbind")))) return;
+  const custom = new Map((spec.linux?.devices ?? []).map((d, i) => [inRoot(d.path), { d, i }]));
+  for (const [path, major, minor] of DEFAULT_DEVICES) {
+    if (custom.has(path)) continue;
+    b.op(Op.MKNOD, `mknod "${path}"`, { flags: OpFlag.BIND_FALLBACK, a: S_IFCHR | 0o666, b: makedev(major, minor), s: [path] });
+  }
+  for (const [path, { d, i }] of custom) {
+    const kind = d.type === "c" || d.type === "u" ? S_IFCHR : d.type === "b" ? S_IFBLK : d.type === "p" ? S_IFIFO : -1;
+    if (kind < 0) throw new SpecError(`linux.devices[${i}].type`, `unknown device type "${d.type}"`);
+    const mode = d.fileMode ?? 0o666;
+    const owner = (BigInt(d.uid ?? 0) << 32n) | BigInt(d.gid ?? 0);
+    b.op(Op.MKNOD, `mknod "${path}"`, { flags: OpFlag.BIND_FALLBACK, a: kind | (mode & 0o7777), b: makedev(d.major ?? 0, d.minor ?? 0), c: owner, s: [path] });
+  }
+  const links: Array<[string, string]> = [
+    ["/proc/self/fd", "/dev/fd"], ["/proc/self/fd/0", "/dev/stdin"], ["/proc/self/fd/1", "/dev/stdout"],
+    ["/proc/self/fd/2", "/dev/stderr"], ["pts/ptmx", "/dev/ptmx"],
+  ];
+  for (const [target, link] of links) b.op(Op.SYMLINK, `symlink "${link}"`, { s: [target, link] });
+}
+
+/** The process part: everything from rlimits to exec. Shared by create and exec. */
+export function planProcess(b: PlanBuilder, spec: Spec, opts: { gateOnStart: boolean }): void {
+  const p = spec.process;
+  if (!p) return;
+  (p.rlimits ?? []).forEach((r, i) => {
+    const res = RLIMITS[r.type];
+    if (res === undefined) throw new SpecError(`process.rlimits[${i}].type`, `unknown rlimit "${r.type}"`);
+    b.op(Op.RLIMIT, `setrlimit ${r.type}`, { a: res, b: BigInt(r.soft), c: BigInt(r.hard) });
+  });
+  b.op(Op.UMASK, "umask", { a: p.user?.umask ?? 0o022 });
+  if (p.noNewPrivileges) b.op(Op.NO_NEW_PRIVS, "prctl PR_SET_NO_NEW_PRIVS");
+  b.op(Op.CHDIR, `chdir "${p.cwd}"`, { flags: OpFlag.RETRY_LATER, s: [p.cwd] });
+  let caps: { bounding: bigint; effective: bigint; permitted: bigint; inheritable: bigint; ambient: bigint };
+  try {
+    const c = p.capabilities ?? {};
+    caps = {
+      bounding: capMask(c.bounding, "process.capabilities.bounding"), effective: capMask(c.effective, "process.capabilities.effective"),
+      permitted: capMask(c.permitted, "process.capabilities.permitted"), inheritable: capMask(c.inheritable, "process.capabilities.inheritable"),
+      ambient: capMask(c.ambient, "process.capabilities.ambient"),
+    };
+  } catch (e) {
+    if (e instanceof CapError) throw new TsrunError(`config.json: ${e.message}`);
+    throw e;
+  }
+  b.op(Op.KEEPCAPS, "prctl PR_SET_KEEPCAPS", { a: 1 });
+  b.op(Op.CAPBSET_DROP, "drop bounding capabilities", { a: caps.bounding });
+  const gids = p.user?.additionalGids ?? [];
+  const blob = Buffer.alloc(gids.length * 4);
+  gids.forEach((g, i) => blob.writeUInt32LE(g, i * 4));
+  b.op(Op.SETGROUPS, "setgroups", { a: gids.length, s: [{ blob }] });
+  b.op(Op.SETRESGID, `setresgid ${p.user?.gid ?? 0}`, { a: p.user?.gid ?? 0 });
+  b.op(Op.SETRESUID, `setresuid ${p.user?.uid ?? 0}`, { a: p.user?.uid ?? 0 });
+  b.op(Op.KEEPCAPS, "prctl PR_SET_KEEPCAPS", { a: 0 });
+  b.op(Op.CAPSET, "capset", { a: caps.effective, b: caps.permitted, c: caps.inheritable });
+  if (caps.ambient) b.op(Op.AMBIENT, "raise ambient capabilities", { a: caps.ambient });
+  b.op(Op.CHDIR_RETRY, `chdir "${p.cwd}"`);
+  const env = [...(p.env ?? [])];
+  const pathVar = env.filter((e) => e.startsWith("PATH=")).pop()?.slice(5) ?? DEFAULT_PATH;
+  if (!env.some((e) => e.startsWith("HOME="))) env.push(`HOME=${(p.user?.uid ?? 0) === 0 ? "/root" : "/"}`);
+  b.op(Op.LOOKUP_EXEC, `exec "${p.args![0]}"`, { s: [p.args![0], pathVar] });
+  b.op(Op.REPORT_READY, "report ready");
+  if (opts.gateOnStart) b.op(Op.WAIT_START, "wait for start");
+  b.op(Op.EXEC, `exec "${p.args![0]}"`, { a: p.args!.length, b: env.length, s: [{ list: p.args! }, { list: env }] });
+}
+
+export function compileInit(spec: Spec, opts: InitOptions): Plan {
+  const b = new PlanBuilder();
+  const nss = planNamespaces(b, spec);
+  b.flags |= PlanFlag.SETSID;
+  if (!nss.has("mount")) throw new SpecError("linux.namespaces", "a mount namespace is required");
+  if ((spec.hostname || spec.domainname) && !nss.has("uts")) {
+    throw new SpecError(spec.hostname ? "hostname" : "domainname", "needs a uts namespace");
+  }
+  const p = spec.process;
+  if (p?.oomScoreAdj !== undefined) b.op(Op.OOM_SCORE_ADJ, "write /proc/self/oom_score_adj", { a: BigInt(p.oomScoreAdj) });
+
+  const prop = spec.linux?.rootfsPropagation;
+  const propFlags: Record<string, number> = {
+    shared: MS.SHARED, slave: MS.SLAVE, private: MS.PRIVATE, unbindable: MS.UNBINDABLE,
+  };
+  if (prop !== undefined && !(prop in propFlags)) throw new SpecError("linux.rootfsPropagation", `unknown propagation "${prop}"`);
+  b.op(Op.PRIVATE_ROOT, "make / a slave mount", { a: MS.REC | (prop === "shared" ? MS.SLAVE : prop ? propFlags[prop] : MS.SLAVE) });
+  b.op(Op.OPEN_ROOT, `open rootfs "${opts.rootfs}"`, { s: [opts.rootfs] });
+  b.op(Op.MOUNT, `bind mount rootfs "${opts.rootfs}"`, { flags: OpFlag.BIND, a: MS.BIND | MS.REC, s: [opts.rootfs, "/"] });
+  b.op(Op.OPEN_ROOT, `open rootfs "${opts.rootfs}"`, { s: [opts.rootfs] });
+  const mounts = spec.mounts ?? [];
+  mounts.forEach((m, i) => planMount(b, m, i, opts));
+  planDevices(b, spec, mounts);
+  if (opts.noPivot) b.op(Op.MOVE_ROOT, "move rootfs to / (--no-pivot)", { s: [opts.rootfs] });
+  else b.op(Op.PIVOT_ROOT, `pivot_root "${opts.rootfs}"`, { s: [opts.rootfs] });
+  if (prop === "shared") b.op(Op.PRIVATE_ROOT, "make / shared", { a: MS.REC | MS.SHARED });
+  if (spec.root?.readonly) b.op(Op.REMOUNT_RO, "remount / read-only", { s: ["/"] });
+  if (spec.hostname) b.op(Op.SETHOSTNAME, `sethostname "${spec.hostname}"`, { s: [spec.hostname] });
+  if (spec.domainname) b.op(Op.SETDOMAINNAME, `setdomainname "${spec.domainname}"`, { s: [spec.domainname] });
+  for (const [k, v] of Object.entries(spec.linux?.sysctl ?? {})) {
+    if (!/^[A-Za-z0-9_.\/-]+$/.test(k) || k.split(/[./]/).includes("..")) throw new SpecError(`linux.sysctl.${k}`, "invalid sysctl name");
+    b.op(Op.SYSCTL, `sysctl "${k}"`, { s: [k, v] });
+  }
+  for (const path of spec.linux?.readonlyPaths ?? []) b.op(Op.READONLY_PATH, `readonly path "${path}"`, { s: [path] });
+  for (const path of spec.linux?.maskedPaths ?? []) b.op(Op.MASK_PATH, `mask path "${path}"`, { s: [path] });
+  if (p) {
+    planProcess(b, spec, { gateOnStart: true });
+  } else {
+    b.op(Op.REPORT_READY, "report ready");
+    b.op(Op.WAIT_START, "wait for start");
+  }
+  return b.build();
+}

@@ -1,0 +1,20 @@
+import { constants } from "node:os";
+import { TsrunError } from "./errors.js";
+
+const SIGNALS = constants.signals as Record<string, number>;
+
+/** `9`, `KILL`, `SIGKILL`, `sigkill` → 9. Anything else is bad input. */
+export function parseSignal(s: string | undefined, fallback = "SIGTERM"): number {
+  const v = (s ?? fallback).trim();
+  if (/^\d+$/.test(v)) {
+    const n = Number(v);
+    if (n >= 1 && n <= 64) return n;
+  } else {
+    const up = v.toUpperCase();
+    const name = up.startsWith("SIG") ? up : `SIG${up}`;
+    if (SIGNALS[name] !== undefined) return SIGNALS[name];
+    const rt = /^SIGRTMIN(?:\+(\d+))?$/.exec(name);
+    if (rt && Number(rt[1] ?? 0) <= 30) return 34 + Number(rt[1] ?? 0);
+  }
+  throw new TsrunError(`invalid signal ${JSON.stringify(v)}`);
+}

@@ -1,0 +1,151 @@
+/**
+ * Reading and validating config.json (and exec's process.json).
+ *
+ * Every failure is a TsrunError whose message is ONE line:
+ *   <file>: <json path>: <problem>       e.g. config.json: process.args: must have at least one element
+ *   <file>: invalid JSON: <parser message>
+ *   <file>: expected an object           (the document is not a JSON object)
+ *   open `<path>`: <ERRNO>               (the file cannot be read)
+ *   bundle `<dir>`: <ERRNO>              (the bundle directory itself is missing or not a directory)
+ * Only the first problem is reported. JSON paths use `a.b[2].c`, with `["..."]` for keys
+ * that are not identifiers (linux.sysctl["net.ipv4.ip_forward"]).
+ *
+ * Checks done here on top of the schema:
+ *   - a namespace type appears at most once:  linux.namespaces[3].type: duplicate namespace "pid"
+ *   - no string (or object key) under process, root, mounts, hooks, hostname, domainname
+ *     or linux contains a NUL byte, since those end up as C strings:  root.path: contains a NUL byte
+ *     (annotations and unknown top-level members are not checked).
+ */
+import { readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import type { z } from "zod";
+import { TsrunError, sysError } from "../errors.js";
+import { processSchema, specSchema, type Process, type Spec } from "./schema.js";
+
+export type { Process, Spec } from "./schema.js";
+
+const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+/** Escape control and line-separator characters so that a message stays on one line. */
+export function oneLine(s: string): string {
+  return s.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) =>
+    c === "\n" ? "\\n" : c === "\r" ? "\\r" : c === "\t" ? "\\t" : `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+/** ["linux", "namespaces", 2, "type"] -> "linux.namespaces[2].type" */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const seg of path) {
+    if (typeof seg === "number") out += `[${seg}]`;
+    else {
+      const key = String(seg);
+      if (IDENT.test(key)) out += out === "" ? key : `.${key}`;
+      else out += `[${JSON.stringify(key)}]`;
+    }
+  }
+  return out;
+}
+
+function fail(file: string, path: readonly PropertyKey[], problem: string): never {
+  const where = path.length > 0 ? `${formatPath(path)}: ` : "";
+  throw new TsrunError(oneLine(`${file}: ${where}${problem}`));
+}
+
+function parseJson(text: string, file: string): Record<string, unknown> {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    throw new TsrunError(oneLine(`${file}: invalid JSON: ${(err as Error).message}`));
+  }
+  if (doc === null || typeof doc !== "object" || Array.isArray(doc)) {
+    throw new TsrunError(oneLine(`${file}: expected an object`));
+  }
+  return doc as Record<string, unknown>;
+}
+
+function validate<T>(schema: z.ZodType<T>, doc: unknown, file: string): T {
+  const r = schema.safeParse(doc);
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    fail(file, issue.path, issue.message);
+  }
+  return r.data;
+}
+
+/** Path of the first string or key containing a NUL byte under `value`, or null. */
+function findNul(value: unknown, path: PropertyKey[]): PropertyKey[] | null {
+  if (typeof value === "string") return value.includes("\0") ? path : null;
+  if (value === null || typeof value !== "object") return null;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const p = findNul(value[i], [...path, i]);
+      if (p) return p;
+    }
+    return null;
+  }
+  for (const [k, v] of Object.entries(value)) {
+    if (k.includes("\0")) return [...path, k];
+    const p = findNul(v, [...path, k]);
+    if (p) return p;
+  }
+  return null;
+}
+
+function checkNul(doc: Record<string, unknown>, members: readonly string[] | null, file: string, base: PropertyKey[]): void {
+  for (const key of members ?? Object.keys(doc)) {
+    if (!(key in doc)) continue;
+    const p = findNul(doc[key], [...base, key]);
+    if (p) fail(file, p, "contains a NUL byte");
+  }
+}
+
+const C_STRING_MEMBERS = ["root", "mounts", "process", "hostname", "domainname", "hooks", "linux"] as const;
+
+function checkSpec(spec: Spec, file: string): void {
+  const seen = new Set<string>();
+  spec.linux?.namespaces?.forEach((ns, i) => {
+    if (seen.has(ns.type)) fail(file, ["linux", "namespaces", i, "type"], `duplicate namespace ${JSON.stringify(ns.type)}`);
+    seen.add(ns.type);
+  });
+  checkNul(spec as Record<string, unknown>, C_STRING_MEMBERS, file, []);
+}
+
+/** Validate the text of a config.json; `file` is the name used as the message prefix. */
+export function parseSpec(text: string, file = "config.json"): Spec {
+  const spec = validate(specSchema, parseJson(text, file), file);
+  checkSpec(spec, file);
+  return spec;
+}
+
+/** Validate the text of an exec process.json (a bare process object). */
+export function parseProcess(text: string, file = "process.json"): Process {
+  const proc = validate(processSchema, parseJson(text, file), file);
+  checkNul(proc as Record<string, unknown>, null, file, []);
+  return proc;
+}
+
+function readText(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (err) {
+    throw sysError("open", oneLine(path), err);
+  }
+}
+
+/** Read and validate `<bundleDir>/config.json`. */
+export function loadSpec(bundleDir: string): Spec {
+  let st;
+  try {
+    st = statSync(bundleDir);
+  } catch (err) {
+    throw sysError("bundle", oneLine(bundleDir), err);
+  }
+  if (!st.isDirectory()) throw new TsrunError(`bundle \`${oneLine(bundleDir)}\`: ENOTDIR`, "ENOTDIR");
+  return parseSpec(readText(join(bundleDir, "config.json")), "config.json");
+}
+
+/** Read and validate the process.json given to `exec --process <file>`; `file` prefixes messages. */
+export function loadProcess(file: string): Process {
+  return parseProcess(readText(file), oneLine(file));
+}

@@ -1,0 +1,142 @@
+/**
+ * <root>/<id>/ holds state.json and exec.fifo. The directory is 0700, state.json is
+ * replaced atomically (temp file + rename), and every command holds an flock on the
+ * directory itself for as long as it works on the container, so concurrent commands on
+ * one id are serialised and a deleted container is seen as gone by those that waited.
+ */
+import * as fs from "node:fs";
+import { join } from "node:path";
+import { TsrunError, sysError } from "../errors.js";
+import type { Sys } from "../sys/types.js";
+import { validateId } from "./ids.js";
+import type { Spec } from "../spec/schema.js";
+import type { CgroupPaths } from "../cgroup/manager.js";
+
+export const DEFAULT_ROOT = "/run/tsrun";
+
+export interface ContainerState {
+  ociVersion: string;
+  id: string;
+  pid: number;
+  bundle: string;
+  rootfs: string;
+  created: string;
+  annotations?: Record<string, string>;
+  owner: string;
+  phase: "creating" | "created";
+  initStartTime: number;
+  cgroup: CgroupPaths;
+  spec: Spec;
+}
+
+export class Handle {
+  constructor(readonly store: StateStore, readonly id: string, readonly dir: string, readonly dirFd: number) {}
+  get fifoPath(): string { return join(this.dir, "exec.fifo"); }
+  get statePath(): string { return join(this.dir, "state.json"); }
+
+  read(): ContainerState {
+    let text: string;
+    try {
+      text = fs.readFileSync(this.statePath, "utf8");
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") throw notExist(this.id);
+      throw sysError("read", this.statePath, e);
+    }
+    try {
+      return JSON.parse(text) as ContainerState;
+    } catch {
+      throw new TsrunError(`read \`${this.statePath}\`: corrupt state file`);
+    }
+  }
+
+  write(st: ContainerState): void {
+    const tmp = join(this.dir, `.state.json.${process.pid}`);
+    try {
+      const fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC | fs.constants.O_NOFOLLOW, 0o600);
+      try { fs.writeSync(fd, JSON.stringify(st)); fs.fsyncSync(fd); } finally { fs.closeSync(fd); }
+      fs.renameSync(tmp, this.statePath);
+    } catch (e) {
+      fs.rmSync(tmp, { force: true });
+      throw sysError("write", this.statePath, e);
+    }
+  }
+
+  fifoExists(): boolean {
+    try { return fs.lstatSync(this.fifoPath).isFIFO(); } catch { return false; }
+  }
+
+  /** Remove every file and the directory; the lock goes with the fd. */
+  remove(): void {
+    for (const f of fs.readdirSync(this.dir)) fs.rmSync(join(this.dir, f), { force: true, recursive: true });
+    try { fs.rmdirSync(this.dir); } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw sysError("rmdir", this.dir, e);
+    }
+    this.close();
+  }
+
+  close(): void {
+    try { fs.closeSync(this.dirFd); } catch { /* already closed */ }
+  }
+}
+
+export function notExist(id: string): TsrunError {
+  return new TsrunError(`container "${id}" does not exist`);
+}
+
+export class StateStore {
+  constructor(readonly root: string, private readonly sys: Sys) {}
+
+  private ensureRoot(): void {
+    try {
+      fs.mkdirSync(this.root, { recursive: true, mode: 0o700 });
+      const st = fs.statSync(this.root);
+      if (!st.isDirectory()) throw new TsrunError(`root \`${this.root}\`: not a directory`);
+      if (st.uid !== process.getuid!()) throw new TsrunError(`root \`${this.root}\`: not owned by the current user`);
+    } catch (e) {
+      if (e instanceof TsrunError) throw e;
+      throw sysError("mkdir", this.root, e);
+    }
+  }
+
+  /** Make <root>/<id> and lock it. A duplicate id fails here, before anything else exists. */
+  create(id: string): Handle {
+    validateId(id);
+    this.ensureRoot();
+    const dir = join(this.root, id);
+    try {
+      fs.mkdirSync(dir, { mode: 0o700 });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "EEXIST") throw new TsrunError(`container with id "${id}" already exists`);
+      throw sysError("mkdir", dir, e);
+    }
+    const fd = fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY | fs.constants.O_NOFOLLOW);
+    this.sys.flock(fd, "ex");
+    return new Handle(this, id, dir, fd);
+  }
+
+  /** Lock an existing container. Fails with runc's "does not exist" text when it is not there. */
+  open(id: string, mode: "ex" | "sh" = "ex"): Handle {
+    validateId(id);
+    const dir = join(this.root, id);
+    let fd: number;
+    try {
+      fd = fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY | fs.constants.O_NOFOLLOW);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === "ENOENT" || code === "ENOTDIR" || code === "ELOOP") throw notExist(id);
+      throw sysError("open", dir, e);
+    }
+    this.sys.flock(fd, mode);
+    if (fs.fstatSync(fd).nlink === 0) { fs.closeSync(fd); throw notExist(id); } // deleted while we waited
+    return new Handle(this, id, dir, fd);
+  }
+
+  list(): string[] {
+    try {
+      return fs.readdirSync(this.root, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return [];
+      throw sysError("readdir", this.root, e);
+    }
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * The real Sys: libtsrun.so (native/, our C executor) and a few libc calls, through koffi.
+ * This is the only module that loads koffi for the lifecycle (libseccomp and bpf have
+ * their own files under src/sys/ too). Loaded lazily: commands that need no FFI never pay for it.
+ */
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+import { dirname, join } from "node:path";
+import { existsSync } from "node:fs";
+import { TsrunError, errnoName, checkErrno } from "../errors.js";
+import type { Sys, SpawnInput, SpawnResult, WaitResult } from "./types.js";
+
+const require = createRequire(import.meta.url);
+
+/** native/build/libtsrun.so, found from dist/src/sys/ or src/sys/ */
+export function libtsrunPath(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (const up of ["../../..", "../.."]) {
+    const p = join(here, up, "native", "build", "libtsrun.so");
+    if (existsSync(p)) return p;
+  }
+  throw new TsrunError("load `native/build/libtsrun.so`: ENOENT (run npm run build)", "ENOENT");
+}
+
+const SYS_pidfd_open = 434;
+const SYS_pidfd_send_signal = 424;
+const PR_SET_CHILD_SUBREAPER = 36;
+const LOCK = { sh: 1, ex: 2, un: 8 } as const;
+const LOCK_NB = 4;
+
+let cached: Sys | undefined;
+
+export function nativeSys(): Sys {
+  if (cached) return cached;
+  const koffi = require("koffi");
+  const libc = koffi.load("libc.so.6");
+  const lib = koffi.load(libtsrunPath());
+  const c = {
+    flock: libc.func("int flock(int, int)"),
+    mkfifo: libc.func("int mkfifo(const char *, uint32_t)"),
+    prctl: libc.func("int prctl(int, unsigned long, unsigned long, unsigned long, unsigned long)"),
+    syscall: libc.func("long syscall(long, ...)"),
+    waitpid: libc.func("int waitpid(int, _Out_ int *, int)"),
+    spawn: lib.func("int tsrun_spawn(const uint8_t *, uint32_t, const int32_t *, _Inout_ int32_t *)"),
+    sendFd: lib.func("int tsrun_send_fd(int, int, const char *)"),
+    recvFd: lib.func("int tsrun_recv_fd(int, _Out_ uint8_t *, uint32_t)"),
+  };
+  const errno = (): string => errnoName(koffi.errno());
+  const fail = (op: string, obj: string): never => {
+    const e = errno();
+    throw new TsrunError(`${op} \`${obj}\`: ${e}`, e);
+  };
+
+  cached = {
+    spawn(input: SpawnInput): SpawnResult {
+      const inp = Int32Array.from([input.cgroupFd, input.stateDirFd, input.consoleFd, input.preserveFds]);
+      const out = new Int32Array(8).fill(-1);
+      checkErrno(c.spawn(input.plan, input.plan.length, inp, out), "clone", "container init");
+      return { pid: out[0], pidfd: out[1], syncFd: out[2], inCgroup: out[3] === 1 };
+    },
+    flock(fd, op, nonblock = false) {
+      if (c.flock(fd, LOCK[op] | (nonblock ? LOCK_NB : 0)) === 0) return true;
+      const e = errno();
+      if (e === "EWOULDBLOCK" || e === "EAGAIN") return false;
+      throw new TsrunError(`flock \`fd ${fd}\`: ${e}`, e);
+    },
+    mkfifo(path, mode) {
+      if (c.mkfifo(path, mode) !== 0) fail("mkfifo", path);
+    },
+    pidfdOpen(pid) {
+      const fd = Number(c.syscall(SYS_pidfd_open, "int", pid, "uint", 0));
+      if (fd < 0) fail("pidfd_open", `pid ${pid}`);
+      return fd;
+    },
+    pidfdSendSignal(pidfd, signal) {
+      const r = Number(c.syscall(SYS_pidfd_send_signal, "int", pidfd, "int", signal, "void *", null, "uint", 0));
+      if (r < 0) fail("pidfd_send_signal", `signal ${signal}`);
+    },
+    setSubreaper() {
+      if (c.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) !== 0) fail("prctl", "PR_SET_CHILD_SUBREAPER");
+    },
+    waitpid(pid: number, flags = 0): Promise<WaitResult> {
+      return new Promise((resolve, reject) => {
+        const st = [0];
+        const retry = (): void => c.waitpid.async(pid, st, flags, (err: unknown, r: number) => {
+          if (err) return reject(err);
+          if (r < 0) {
+            const e = errno();
+            if (e === "EINTR") return retry();
+            return reject(new TsrunError(`waitpid \`${pid}\`: ${e}`, e));
+          }
+          resolve({ pid: r, status: st[0] });
+        });
+        retry();
+      });
+    },
+    sendFd(sock, fd, text) {
+      checkErrno(c.sendFd(sock, fd, text), "sendmsg", `fd ${sock}`);
+    },
+    recvFd(sock) {
+      const buf = Buffer.alloc(4096);
+      const fd = checkErrno(c.recvFd(sock, buf, buf.length), "recvmsg", `fd ${sock}`);
+      const end = buf.indexOf(0);
+      return { fd, text: buf.subarray(0, end < 0 ? buf.length : end).toString() };
+    },
+  };
+  return cached;
+}

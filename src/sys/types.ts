@@ -1,0 +1,42 @@
+/**
+ * The one interface through which tsrun reaches the kernel for what Node lacks
+ * (youki's Syscall trait). src/sys/native.ts implements it with koffi; tests pass
+ * a recording fake in. Nothing outside src/sys imports koffi.
+ *
+ * Every method throws TsrunError naming the operation, object and errno on failure.
+ */
+export interface SpawnInput {
+  plan: Buffer;
+  cgroupFd: number;      // -1: no CLONE_INTO_CGROUP
+  stateDirFd: number;    // -1: no exec fifo
+  consoleFd: number;     // -1: no console socket
+  preserveFds: number;
+}
+export interface SpawnResult {
+  pid: number;
+  pidfd: number;         // -1 when the kernel gave none
+  syncFd: number;
+  inCgroup: boolean;     // CLONE_INTO_CGROUP placed the child
+}
+export interface WaitResult { pid: number; status: number } // raw wait status
+
+export interface Sys {
+  spawn(input: SpawnInput): SpawnResult;
+  flock(fd: number, op: "ex" | "sh" | "un", nonblock?: boolean): boolean;
+  mkfifo(path: string, mode: number): void;
+  pidfdOpen(pid: number): number;
+  pidfdSendSignal(pidfd: number, signal: number): void;
+  setSubreaper(): void;
+  /** waitpid without blocking the event loop */
+  waitpid(pid: number, flags?: number): Promise<WaitResult>;
+  sendFd(sock: number, fd: number, text: string): void;
+  recvFd(sock: number): { fd: number; text: string };
+}
+
+/** Decode a raw wait status the way shells do: exit code, or 128+signal. */
+export function exitCodeOf(status: number): number {
+  const sig = status & 0x7f;
+  if (sig === 0) return (status >> 8) & 0xff;
+  if (sig === 0x7f) return 128 + ((status >> 8) & 0xff); // stopped; should not happen
+  return 128 + sig;
+}

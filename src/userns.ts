@@ -1,0 +1,21 @@
+/** uid/gid maps for a new user namespace, written by the parent while the child waits. */
+import { writeFileSync } from "node:fs";
+import { sysError } from "./errors.js";
+import type { Spec } from "./spec/schema.js";
+
+type IdMap = { containerID: number; hostID: number; size: number };
+
+export function mapText(maps: IdMap[]): string {
+  return maps.map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join("");
+}
+
+export function writeIdMaps(pid: number, spec: Spec): void {
+  const write = (file: string, text: string): void => {
+    const path = `/proc/${pid}/${file}`;
+    try { writeFileSync(path, text); } catch (e) { throw sysError("write", path, e); }
+  };
+  const uid = spec.linux?.uidMappings ?? [];
+  const gid = spec.linux?.gidMappings ?? [];
+  if (uid.length) write("uid_map", mapText(uid));
+  if (gid.length) write("gid_map", mapText(gid));
+}
