@@ -7,7 +7,8 @@ import { TsrunError } from "./errors.js";
 import type { Ctx } from "./context.js";
 
 export interface Hook { path: string; args?: string[]; env?: string[]; timeout?: number }
-export type HookKind = "prestart" | "createRuntime" | "createContainer" | "startContainer" | "poststart" | "poststop";
+export const HOOK_KINDS = ["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"] as const;
+export type HookKind = (typeof HOOK_KINDS)[number];
 
 export function runHooks(ctx: Ctx, hooks: Hook[] | undefined, kind: HookKind, state: object, opts: { failIsError: boolean }): void {
   (hooks ?? []).forEach((hook, i) => {

@@ -103,6 +103,12 @@ export interface CgroupWrite {
   controller: string;
   file: string;
   value: string;
+  /**
+   * When this write fails with EINVAL, try it again once the other writes for the same
+   * controller are done (cpu burst/period vs quota: the kernel checks each against the
+   * current value of the other, so the right order depends on old and new values).
+   */
+  retryLater?: boolean;
 }
 
 /**

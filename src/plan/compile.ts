@@ -45,6 +45,11 @@ function makedev(major: number, minor: number): bigint {
   return ((ma & 0xfffn) << 8n) | ((ma & ~0xfffn) << 32n) | (mi & 0xffn) | ((mi & ~0xffn) << 12n);
 }
 
+/** JSON numbers above 2^53 are not exact: anything at or past 2^64-1 means RLIM_INFINITY. */
+function rlimitValue(v: number): bigint {
+  return v >= 2 ** 64 - 1 ? 0xffffffffffffffffn : BigInt(Math.trunc(v));
+}
+
 function inRoot(dest: string): string {
   const n = posix.normalize("/" + dest);
   return n === "/" ? "/" : n.replace(/\/+$/, "");
@@ -135,7 +140,7 @@ export function planProcess(b: PlanBuilder, spec: Spec, opts: { gateOnStart: boo
   (p.rlimits ?? []).forEach((r, i) => {
     const res = RLIMITS[r.type];
     if (res === undefined) throw new SpecError(`process.rlimits[${i}].type`, `unknown rlimit "${r.type}"`);
-    b.op(Op.RLIMIT, `setrlimit ${r.type}`, { a: res, b: BigInt(r.soft), c: BigInt(r.hard) });
+    b.op(Op.RLIMIT, `setrlimit ${r.type}`, { a: res, b: rlimitValue(r.soft), c: rlimitValue(r.hard) });
   });
   b.op(Op.UMASK, "umask", { a: p.user?.umask ?? 0o022 });
   if (p.noNewPrivileges) b.op(Op.NO_NEW_PRIVS, "prctl PR_SET_NO_NEW_PRIVS");

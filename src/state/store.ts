@@ -80,7 +80,7 @@ export class Handle {
 }
 
 export function notExist(id: string): TsrunError {
-  return new TsrunError(`container "${id}" does not exist`);
+  return new TsrunError("container does not exist");
 }
 
 export class StateStore {

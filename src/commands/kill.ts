@@ -1,0 +1,28 @@
+/** tsrun kill ID [SIG] [--all]: a pidfd to init (checked against its start time), or the whole cgroup. */
+import { TsrunError } from "../errors.js";
+import type { Ctx } from "../context.js";
+import { load } from "../container.js";
+import { parseSignal } from "../signals.js";
+import { isAlive } from "../state/status.js";
+import { readProcStat } from "../state/proc.js";
+import { loadCgroupManager } from "../cgroup/manager.js";
+
+export default function kill(ctx: Ctx, id: string, signal: string | undefined, opts: { all?: boolean }): number {
+  const sig = parseSignal(signal);
+  const { h, st, status } = load(ctx, id);
+  try {
+    if (status === "stopped") throw new TsrunError("container not running");
+    if (opts.all) {
+      loadCgroupManager(st.cgroup).killAll(sig);
+      return 0;
+    }
+    const sys = ctx.sys();
+    let fd: number;
+    try { fd = sys.pidfdOpen(st.pid); } catch { throw new TsrunError("container not running"); }
+    if (!isAlive(st.initStartTime, readProcStat(st.pid))) throw new TsrunError("container not running");
+    sys.pidfdSendSignal(fd, sig);
+    return 0;
+  } finally {
+    h.close();
+  }
+}

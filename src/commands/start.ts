@@ -1,0 +1,48 @@
+/** tsrun start: open the exec fifo so the waiting init execs the user's process. */
+import * as fs from "node:fs";
+import { TsrunError, sysError } from "../errors.js";
+import type { Ctx } from "../context.js";
+import { load, ociState, statusOf } from "../container.js";
+import { isAlive } from "../state/status.js";
+import { readProcStat, sleepMs } from "../state/proc.js";
+import { runHooks } from "../hooks.js";
+
+export function startLoaded(ctx: Ctx, l: ReturnType<typeof load>): void {
+  const { h, st, status } = l;
+  switch (status) {
+    case "created": break;
+    case "stopped": throw new TsrunError("cannot start a container that has stopped");
+    case "running": throw new TsrunError("cannot start an already running container");
+    default: throw new TsrunError(`cannot start a container in the ${status} state`);
+  }
+  if (!st.spec.process) throw new TsrunError(`cannot start container "${st.id}": config.json has no process`);
+  let fd: number;
+  try {
+    fd = fs.openSync(h.fifoPath, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  } catch (e) {
+    throw sysError("open", h.fifoPath, e);
+  }
+  try {
+    const buf = Buffer.alloc(1);
+    // init opens the fifo for writing, writes one byte, and goes on to exec
+    for (;;) {
+      let n = 0;
+      try { n = fs.readSync(fd, buf, 0, 1, null); } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "EAGAIN") throw sysError("read", h.fifoPath, e);
+      }
+      if (n === 1) break;
+      if (!isAlive(st.initStartTime, readProcStat(st.pid))) throw new TsrunError("cannot start a container that has stopped");
+      sleepMs(1);
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.rmSync(h.fifoPath, { force: true });
+  runHooks(ctx, st.spec.hooks?.poststart, "poststart", ociState(st, statusOf(h, st)), { failIsError: false });
+}
+
+export default function start(ctx: Ctx, id: string): number {
+  const l = load(ctx, id);
+  try { startLoaded(ctx, l); } finally { l.h.close(); }
+  return 0;
+}

@@ -1,0 +1,9 @@
+import type { Ctx } from "../context.js";
+import { load, ociState } from "../container.js";
+
+export default function state(ctx: Ctx, id: string): number {
+  const { h, st, status } = load(ctx, id);
+  h.close();
+  process.stdout.write(JSON.stringify(ociState(st, status), null, 2) + "\n");
+  return 0;
+}
