@@ -168,8 +168,8 @@ export interface SeccompFeatures {
  * running kernel accepts (TSYNC always, since tsrun accepts and drops it).
  */
 export function seccompFeatures(
-  lib: Libseccomp | undefined = loadLibseccomp(),
-  kernel: SeccompKernel | undefined = lib ? loadSeccompKernel() : undefined,
+  lib: Libseccomp | null = loadLibseccomp() ?? null,
+  kernel: SeccompKernel | null = lib ? loadSeccompKernel() ?? null : null,
 ): SeccompFeatures {
   const sorted = (xs: string[]) => [...xs].sort();
   const archs = Object.keys(ARCHS).filter((n) => !lib || lib.archResolveName(ARCHS[n].libName) === ARCHS[n].token);
@@ -178,7 +178,7 @@ export function seccompFeatures(
     ? []
     : knownFlags.filter((n) => !FLAGS[n].passed || !kernel || kernel.filterFlagsSupported(flagProbeBits(n)));
   return {
-    enabled: lib !== undefined,
+    enabled: lib !== null,
     actions: sorted(Object.keys(ACTIONS)),
     operators: sorted(Object.keys(OPERATORS)),
     archs: sorted(archs),
@@ -188,7 +188,7 @@ export function seccompFeatures(
 }
 
 /** runc's features annotation for the libseccomp version, when it is loadable. */
-export function seccompFeatureAnnotations(lib: Libseccomp | undefined = loadLibseccomp()): Record<string, string> {
+export function seccompFeatureAnnotations(lib: Libseccomp | null = loadLibseccomp() ?? null): Record<string, string> {
   if (!lib) return {};
   const v = lib.version();
   return { "io.github.seccomp.libseccomp.version": `${v.major}.${v.minor}.${v.micro}` };

@@ -88,10 +88,12 @@ export function libseccompLoadError(): string {
  */
 export function loadLibseccomp(): Libseccomp | undefined {
   if (libCache !== undefined) return libCache ?? undefined;
+  const path = process.env.TSRUN_LIBSECCOMP || "libseccomp.so.2";
   try {
-    libCache = openLibseccomp(process.env.TSRUN_LIBSECCOMP || "libseccomp.so.2");
+    libCache = openLibseccomp(path);
   } catch (e) {
-    libError = String((e as Error)?.message ?? e).split("\n")[0];
+    const why = String((e as Error)?.message ?? e).split("\n")[0].replace(/^Failed to load shared library: /, "");
+    libError = path === "libseccomp.so.2" ? why : `${path}: ${why}`;
     libCache = null;
   }
   return libCache ?? undefined;
