@@ -72,6 +72,7 @@ enum tsrun_opcode {
   OP_WAIT_START,        /* open the state dir's exec.fifo for writing (blocks until start), write "0" */
   OP_EXEC,              /* a=argc s0=argv list, b=envc s1=env list: reset signals, close fds, execve */
   OP_PRIVATE_ROOT,      /* a=propagation flags for "/" (MS_REC|MS_SLAVE etc.) */
+  OP_OPEN_ROOT,         /* s0=rootfs (absolute host path): the root that "(in root)" paths resolve in */
   OP__COUNT           /* keep last; new ops go right above it */
 };
 

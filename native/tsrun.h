@@ -16,6 +16,8 @@ enum { SPAWN_IN_CGROUP_FD = 0,   /* cgroup v2 dir fd for CLONE_INTO_CGROUP, or -
 enum { SPAWN_OUT_PID = 0,        /* pid of the cloned child (in the caller's pid namespace) */
        SPAWN_OUT_PIDFD,          /* pidfd of that child, or -1 */
        SPAWN_OUT_SYNC_FD,        /* parent end of the sync socketpair (see sync.h) */
+       SPAWN_OUT_IN_CGROUP,      /* 1 if clone3 placed the child with CLONE_INTO_CGROUP, else 0
+                                    (then the caller must write cgroup.procs before MSG_GO) */
        SPAWN_OUT__COUNT };
 
 /* Clone a child that runs `plan` (see plan.h). The parent returns at once. */

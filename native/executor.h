@@ -1,0 +1,105 @@
+/*
+ * The plan interpreter that runs in the cloned child (see plan.h for the ops and
+ * sync.h for the messages). Everything here runs in a fork of a multi-threaded
+ * process: no malloc, no stdio, no locks; static or stack buffers only, and every
+ * syscall goes through a struct tsrun_sys table.
+ */
+#ifndef TSRUN_EXECUTOR_H
+#define TSRUN_EXECUTOR_H
+#include <stddef.h>
+#include <stdint.h>
+#include "plan.h"
+#include "sync.h"
+#include "sys.h"
+
+#define TSRUN_EXPORT __attribute__((visibility("default")))
+
+struct tsrun_exec_ctx {
+  /* inputs */
+  int sync_fd;       /* child end of the sync socketpair */
+  int state_dir_fd;  /* O_PATH fd of <root>/<id> (holds exec.fifo), or -1 */
+  int console_fd;    /* connected console socket, or -1 (not used by any op yet) */
+  int preserve_fds;  /* fds 3 .. 3+n-1 survive exec */
+  /* outputs, valid when tsrun_exec_plan returns < 0 */
+  int32_t err_op;    /* failing op index; -1 for the header or the prelude */
+  int32_t err_errno; /* positive errno */
+  int ready_sent;    /* MSG_READY went out: nobody may be listening any more */
+  char err_text[TSRUN_MSG_TEXT];
+};
+
+/* Check the header and every op's string/list/blob bounds. 0 or -EINVAL (ctx filled). */
+int tsrun_plan_validate(const uint8_t *plan, uint32_t len, struct tsrun_exec_ctx *ctx);
+
+/*
+ * Validate and run a plan: leading OP_NSJOIN ops, unshare(header.unshare_flags),
+ * [MSG_MAPS_REQUEST], wait for MSG_GO, [fork, MSG_PID], [setsid], then the other
+ * ops in order. Returns:
+ *   < 0   failure: -errno, and ctx->err_* say which op and why (nothing was sent);
+ *   >= 0  the process must exit with this status now, nothing left to report
+ *         (FORK_INIT intermediate: 0; EOF instead of MSG_GO: 1; execve failed after
+ *         MSG_READY: 127/126 after a line on fd 2; a plan without OP_EXEC: 0).
+ * With the real table a successful OP_EXEC never returns.
+ */
+int tsrun_exec_plan(const struct tsrun_sys *sys, const uint8_t *plan, uint32_t len,
+                    struct tsrun_exec_ctx *ctx);
+
+/*
+ * The whole child: PR_SET_DUMPABLE 0, signal dispositions to SIG_DFL, the plan,
+ * and the failure report (MSG_ERROR; plus a line on fd 2 once READY was sent).
+ * Returns the exit status for the caller's _exit().
+ */
+int tsrun_child_main(const struct tsrun_sys *sys, const uint8_t *plan, uint32_t len,
+                     struct tsrun_exec_ctx *ctx);
+
+/* ---- internal: shared by executor.c and mounts.c ---- */
+
+#define X_PATH_MAX 4096
+
+struct xst {
+  const struct tsrun_sys *sys;
+  struct tsrun_exec_ctx *ctx;
+  const char *strs;
+  uint32_t str_len;
+  int rootfd;             /* fd of the rootfs (or "/" after pivot); -1 before OP_OPEN_ROOT */
+  const char *rootpath;   /* path rootfd was opened from, to reopen it after a mount on it */
+  int pivoted;            /* OP_PIVOT_ROOT / OP_MOVE_ROOT done */
+  int no_openat2;         /* openat2 returned ENOSYS once */
+  const char *chdir_later;/* OP_CHDIR deferred to OP_CHDIR_RETRY */
+  const char *exec_path;  /* set by OP_LOOKUP_EXEC */
+  int detail_set;
+};
+
+struct sbuf { char *p; size_t cap, len; int over; };
+void sb_init(struct sbuf *b, char *p, size_t cap);
+void sb_str(struct sbuf *b, const char *s);
+void sb_num(struct sbuf *b, long long v);
+
+const char *x_str(const struct xst *st, uint32_t off); /* NULL for TSRUN_NOSTR */
+/* Record the failure detail (first call wins) and return err (a -errno). */
+long x_fail(struct xst *st, long err, const char *detail);
+const char *x_errstr(int err); /* "no such file or directory", or NULL */
+
+/* An op result >= X_EXIT_BASE means: stop, the process exits with (result - X_EXIT_BASE). */
+#define X_EXIT_BASE 0x10000
+
+/* executor.c */
+int x_report_ready(struct xst *st);
+void x_reset_signals(const struct tsrun_sys *sys);
+/* procops.c: process, credential, security and exec ops */
+int proc_op(struct xst *st, const struct tsrun_op *op);
+
+/* mounts.c: ops on paths inside the rootfs */
+int mnt_open_root(struct xst *st, const struct tsrun_op *op);
+int mnt_mount(struct xst *st, const struct tsrun_op *op);
+int mnt_mknod(struct xst *st, const struct tsrun_op *op);
+int mnt_symlink(struct xst *st, const struct tsrun_op *op);
+int mnt_mkdir(struct xst *st, const struct tsrun_op *op);
+int mnt_pivot_root(struct xst *st, const struct tsrun_op *op);
+int mnt_move_root(struct xst *st, const struct tsrun_op *op);
+int mnt_mask_path(struct xst *st, const struct tsrun_op *op);
+int mnt_readonly_path(struct xst *st, const struct tsrun_op *op);
+int mnt_remount_ro(struct xst *st, const struct tsrun_op *op);
+int mnt_private_root(struct xst *st, const struct tsrun_op *op);
+void mnt_close_root(struct xst *st);
+
+#endif
