@@ -53,7 +53,7 @@ export interface LinuxWeightDevice extends LinuxBlockIODevice {
   leafWeight?: number;
 }
 export interface LinuxThrottleDevice extends LinuxBlockIODevice {
-  rate: number;
+  rate?: number;
 }
 
 export interface LinuxBlockIO {
