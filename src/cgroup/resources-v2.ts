@@ -135,8 +135,8 @@ export function mapV2(res: LinuxResources, probe: CgroupProbe): CgroupWrite[] {
       ["throttleWriteIOPSDevice", "wiops"],
     ];
     for (const [field, key] of throttles) {
-      for (const td of (bio[field] as Array<{ major: number; minor: number; rate: number }> | undefined) ?? []) {
-        out.push(W("io", "io.max", `${td.major}:${td.minor} ${key}=${td.rate}`));
+      for (const td of (bio[field] as Array<{ major: number; minor: number; rate?: number }> | undefined) ?? []) {
+        out.push(W("io", "io.max", `${td.major}:${td.minor} ${key}=${td.rate ?? 0}`));
       }
     }
   }
