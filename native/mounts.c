@@ -251,16 +251,24 @@ static void xclose(struct xst *st, long *fd)
 #define ATIME_FLAGS (MS_NOATIME | MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME)
 
 /* The flags a bind remount must keep: the kernel refuses (EPERM) to clear flags
- * that are locked on the mount (a mount inherited into a user namespace). */
+ * that are locked on the mount (a mount inherited into a user namespace).
+ * statfs reports them as ST_* bits; ST_RELATIME differs from MS_RELATIME. */
 static unsigned long kept_flags(struct xst *st, long fd, unsigned long want)
 {
+  static const struct { unsigned long st, ms; } map[] = {
+    { 0x0001, MS_RDONLY }, { 0x0002, MS_NOSUID }, { 0x0004, MS_NODEV }, { 0x0008, MS_NOEXEC },
+    { 0x0400, MS_NOATIME }, { 0x0800, MS_NODIRATIME }, { 0x1000, MS_RELATIME },
+  };
   struct statfs sf;
-  unsigned long keep;
+  unsigned long keep = 0;
+  size_t i;
   if (st->sys->fstatfs((int)fd, &sf) < 0)
     return 0;
-  keep = (unsigned long)sf.f_flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
-  if (!(want & ATIME_FLAGS))
-    keep |= (unsigned long)sf.f_flags & (MS_NOATIME | MS_NODIRATIME | MS_RELATIME);
+  for (i = 0; i < sizeof map / sizeof map[0]; i++)
+    if ((unsigned long)sf.f_flags & map[i].st)
+      keep |= map[i].ms;
+  if (want & ATIME_FLAGS) /* the caller chose the atime behaviour */
+    keep &= ~(unsigned long)ATIME_FLAGS;
   return keep;
 }
 
@@ -289,9 +297,10 @@ static long make_file(struct xst *st, const char *rel)
   xclose(st, &pfd);
   if (fd == -EEXIST)
     return 0;
-  if (fd >= 0)
-    xclose(st, &fd);
-  return fd;
+  if (fd < 0)
+    return fd;
+  xclose(st, &fd);
+  return 0;
 }
 
 int mnt_open_root(struct xst *st, const struct tsrun_op *op)
