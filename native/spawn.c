@@ -58,14 +58,18 @@ static long do_clone(uint64_t flags, int *pidfd)
   return r < 0 ? -errno : r;
 }
 
-/* Keep our fds out of 0 .. 3+preserve-1: they would be handed to the container. */
+/* Keep our fds out of 0 .. 3+preserve-1: the container gets every fd there. One of
+ * ours can only sit there if the caller left a hole in its preserved range. */
 static int lift_fd(int fd, int floor)
 {
   long r;
   if (fd < 0 || fd >= floor)
     return fd;
   r = syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, floor);
-  return r < 0 ? fd : (int)r;
+  if (r < 0)
+    return -1; /* fail closed: the op that needs it reports EBADF */
+  syscall(SYS_close, fd);
+  return (int)r;
 }
 
 static void child(const uint8_t *plan, uint32_t plan_len, const int32_t *in, int parent_end, int child_end)
