@@ -251,6 +251,8 @@ static int run_op(struct xst *st, uint32_t idx, const struct tsrun_op *op)
 {
   int r;
   st->detail_set = 0;
+  st->cur_op = (int32_t)idx;
+  st->fail_op = -1;
   switch (op->code) {
   case OP_OPEN_ROOT: r = mnt_open_root(st, op); break;
   case OP_MOUNT: r = mnt_mount(st, op); break;
@@ -269,7 +271,7 @@ static int run_op(struct xst *st, uint32_t idx, const struct tsrun_op *op)
   if (r == -ENOENT && (op->flags & OPF_OPTIONAL))
     r = 0;
   if (r < 0) {
-    st->ctx->err_op = (int32_t)idx;
+    st->ctx->err_op = st->fail_op >= 0 ? st->fail_op : (int32_t)idx;
     st->ctx->err_errno = -r;
     if (!st->detail_set) {
       const char *d = x_str(st, op->code == OP_MOUNT || op->code == OP_SYMLINK ? op->s[1] : op->s[0]);
@@ -344,6 +346,7 @@ int tsrun_exec_plan(const struct tsrun_sys *sys, const uint8_t *plan, uint32_t l
   st.strs = (const char *)plan + HDR_SIZE + (size_t)h.op_count * OP_SIZE;
   st.str_len = h.str_len;
   st.rootfd = -1;
+  st.seccomp_op = -1;
 
 #define OP_AT(k) (memcpy(&op, plan + HDR_SIZE + (size_t)(k) * OP_SIZE, sizeof op), &op)
   for (; i < h.op_count; i++) {

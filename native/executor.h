@@ -67,6 +67,10 @@ struct xst {
   const char *chdir_later;/* OP_CHDIR deferred to OP_CHDIR_RETRY */
   const char *exec_path;  /* set by OP_LOOKUP_EXEC */
   int detail_set;
+  int32_t cur_op;         /* index of the op running */
+  int32_t fail_op;        /* >= 0: report the failure against this op instead */
+  int32_t seccomp_op;     /* index of a deferred OP_SECCOMP, or -1 */
+  struct tsrun_op seccomp;/* its copy */
 };
 
 struct sbuf { char *p; size_t cap, len; int over; };

@@ -304,6 +304,10 @@ static int op_exec(struct xst *st, const struct tsrun_op *op)
     }
   if ((r = cloexec_from(st, 3u + (unsigned)preserve)) < 0)
     return (int)x_fail(st, r, "close_range");
+  if (st->seccomp_op >= 0 && (r = op_seccomp(st, &st->seccomp)) < 0) {
+    st->fail_op = st->seccomp_op;
+    return (int)x_fail(st, r, "seccomp");
+  }
   r = s->execve(path, g_argv, g_envp);
   if (r >= 0)
     return X_EXIT_BASE; /* only a fake table gets here */
@@ -384,6 +388,11 @@ int proc_op(struct xst *st, const struct tsrun_op *op)
   case OP_NO_NEW_PRIVS:
     return (int)s->prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
   case OP_SECCOMP:
+    if (op->flags & OPF_DEFER) { /* loaded by OP_EXEC, last thing before execve */
+      st->seccomp = *op;
+      st->seccomp_op = st->cur_op;
+      return 0;
+    }
     return (int)op_seccomp(st, op);
   case OP_LOOKUP_EXEC:
     return (int)op_lookup(st, s0, x_str(st, op->s[1]));

@@ -380,6 +380,31 @@ TEST(exec_fd_cleanup)
   CHECK(!strstr(systest_log(), "rt_sigaction(19,"));
 }
 
+TEST(deferred_seccomp_loads_last)
+{
+  struct tsrun_op *o;
+  uint8_t filt[8] = { 6, 0, 0, 0, 0, 0, 0xff, 0x7f };
+  pb_init(&P);
+  pb_op(&P, OP_NO_NEW_PRIVS, 0);
+  pb_op(&P, OP_REPORT_READY, 0);
+  o = pb_op(&P, OP_SECCOMP, OPF_DEFER);
+  o->s[0] = pb_blob(&P, filt, sizeof filt);
+  o->a = sizeof filt;
+  o->b = 8; /* SECCOMP_FILTER_FLAG_SPEC_ALLOW, passed through */
+  pb_exec(&P, ARGV, ENV);
+  CHECK(run(&P) == 0);
+  const char *want[] = { "prctl(PR_SET_NO_NEW_PRIVS,1,0)", "send(5,READY", "rt_sigprocmask(",
+                         "close_range(3,", "seccomp(1,0x8,len=1,k0=0x7fff0000) = 0", "execve(", NULL };
+  CHECK(has_seq(want));
+  /* a failure is reported against the seccomp op, not the exec */
+  systest_reset();
+  systest.fail_prefix = "seccomp(";
+  systest.fail_errno = EINVAL;
+  CHECK(run(&P) == -EINVAL);
+  CHECK(ctx.err_op == 2 && ctx.err_errno == EINVAL && !strcmp(ctx.err_text, "seccomp"));
+  CHECK(!strstr(systest_log(), "execve("));
+}
+
 TEST(exec_failure_after_ready)
 {
   pb_init(&P);
@@ -741,6 +766,7 @@ int main(void)
   RUN(move_root_sequence);
   RUN(capability_op_order);
   RUN(exec_fd_cleanup);
+  RUN(deferred_seccomp_loads_last);
   RUN(exec_failure_after_ready);
   RUN(exec_failure_before_ready);
   RUN(lookup_errors);
