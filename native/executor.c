@@ -356,7 +356,8 @@ int tsrun_exec_plan(const struct tsrun_sys *sys, const uint8_t *plan, uint32_t l
     if ((rc = run_op(&st, i, &op)) < 0)
       return rc;
   }
-  if (h.unshare_flags && (r = sys->unshare((unsigned long)h.unshare_flags)) < 0)
+  if ((h.unshare_flags & ~(uint64_t)CLONE_NEWCGROUP) &&
+      (r = sys->unshare((unsigned long)(h.unshare_flags & ~(uint64_t)CLONE_NEWCGROUP))) < 0)
     return prelude_fail(&st, r, "unshare");
   if (h.flags & TSRUN_PF_NEW_USERNS) {
     /* rootless parents can only write the maps of a dumpable child */
@@ -379,6 +380,9 @@ int tsrun_exec_plan(const struct tsrun_sys *sys, const uint8_t *plan, uint32_t l
   }
   if (h.flags & TSRUN_PF_NEW_USERNS)
     sys->prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  /* after GO: the caller has put us in our cgroups, so that becomes the namespace's root */
+  if (((h.clone_flags | h.unshare_flags) & CLONE_NEWCGROUP) && (r = sys->unshare(CLONE_NEWCGROUP)) < 0)
+    return prelude_fail(&st, r, "unshare cgroup namespace");
   if (h.flags & TSRUN_PF_FORK_INIT) {
     int status = 0;
     if ((rc = fork_init(&st, &status)) != 0)

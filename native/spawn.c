@@ -105,7 +105,9 @@ TSRUN_EXPORT int tsrun_spawn(const uint8_t *plan, uint32_t plan_len, const int32
     return e;
   memcpy(&h, plan, sizeof h);
   cg = in[SPAWN_IN_CGROUP_FD];
-  flags = h.clone_flags | CLONE_PIDFD;
+  /* a cgroup namespace is made after MSG_GO, once the caller has placed the child in
+   * every hierarchy (v1 ones too), so that its root is the container's cgroup */
+  flags = (h.clone_flags & ~(uint64_t)CLONE_NEWCGROUP) | CLONE_PIDFD;
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
     return -errno;
 

@@ -502,7 +502,7 @@ TEST(prelude_order)
 {
   struct tsrun_op *o;
   pb_init(&P);
-  P.h.unshare_flags = CLONE_NEWPID | CLONE_NEWNS;
+  P.h.unshare_flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWCGROUP;
   P.h.flags = TSRUN_PF_NEW_USERNS | TSRUN_PF_FORK_INIT | TSRUN_PF_SETSID;
   o = pb_op1(&P, OP_NSJOIN, 0, "/proc/77/ns/user");
   o->a = CLONE_NEWUSER;
@@ -516,11 +516,19 @@ TEST(prelude_order)
     "openat(AT_FDCWD,\"/proc/77/ns/net\",O_CLOEXEC,00) = 11", "setns(11,0x40000000) = 0", "close(11)",
     "unshare(0x20020000) = 0",
     "getpid()", "prctl(PR_SET_DUMPABLE,1,0)", "send(5,MAPS_REQUEST pid=4242,0x4000)",
-    "recv(5,256,0) = 256", "prctl(PR_SET_DUMPABLE,0,0)",
+    "recv(5,256,0) = 256", "prctl(PR_SET_DUMPABLE,0,0)", "unshare(0x2000000) = 0",
     "pipe2(O_CLOEXEC) = 0", "fork() = 0", "close(13)", "read(12,1) = 0", "close(12)",
     "setsid() = 4242", "sethostname(\"h\") = 0", NULL };
   CHECK(has_seq(want));
   CHECK(!strstr(systest_log(), "send(5,PID"));
+  systest_reset(); /* a cgroup namespace from clone_flags is also made after GO */
+  P.h.clone_flags = CLONE_NEWCGROUP | CLONE_NEWNS;
+  P.h.unshare_flags = 0;
+  P.h.flags = 0;
+  P.h.op_count = 0;
+  CHECK(run(&P) == 0);
+  const char *want2[] = { "recv(5,256,0) = 256", "unshare(0x2000000) = 0", NULL };
+  CHECK(has_seq(want2));
 }
 
 TEST(fork_init_intermediate)

@@ -323,13 +323,18 @@ static void test_cgroup_and_fdpass(void)
   char cg[] = "/sys/fs/cgroup/unified/tsrun-smoke-cg", procs[128], buf[64];
   int32_t out[4];
   int cgfd, r, sv[2], fd;
+  char cgout[4096];
+  int p[2];
   pinit();
-  exec_op("true");
+  P.h.clone_flags = CLONE_NEWCGROUP;
+  exec_op("grep ^0:: /proc/self/cgroup");
   if (mkdir(cg, 0755) < 0 && errno != EEXIST) {
     fprintf(stderr, "skip cgroup test: %s\n", strerror(errno));
   } else {
     cgfd = open(cg, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-    r = spawn(-1, -1, out, cgfd);
+    if (pipe2(p, O_CLOEXEC) < 0)
+      exit(2);
+    r = spawn(-1, p[1], out, cgfd);
     CHECK(r == 0 && out[3] == 1, "CLONE_INTO_CGROUP r=%d placed=%d", r, out[3]);
     snprintf(procs, sizeof procs, "%s/cgroup.procs", cg);
     fd = open(procs, O_RDONLY);
@@ -337,8 +342,12 @@ static void test_cgroup_and_fdpass(void)
     close(fd);
     buf[n > 0 ? n : 0] = 0;
     CHECK(atoi(buf) == out[0], "child %d in cgroup.procs: %s", out[0], buf);
-    close(out[2]); /* EOF: the child exits */
-    wait_status(out[0]);
+    send_go(out[2]);
+    close(p[1]);
+    read_all(p[0], cgout, sizeof cgout);
+    close(p[0]);
+    CHECK(wait_status(out[0]) == 0 && !strcmp(cgout, "0::/\n"), "cgroup namespace rooted at the container's cgroup: %s", cgout);
+    close(out[2]);
     close(out[1]);
     close(cgfd);
     rmdir(cg);
