@@ -51,6 +51,21 @@ int tsrun_exec_plan(const struct tsrun_sys *sys, const uint8_t *plan, uint32_t l
 int tsrun_child_main(const struct tsrun_sys *sys, const uint8_t *plan, uint32_t len,
                      struct tsrun_exec_ctx *ctx);
 
+/*
+ * Notes for the plan compiler (src/plan/):
+ * - OP_OPEN_ROOT must come before any "(in root)" op; a mount whose destination is
+ *   "/" or "" reopens the root by itself, and pivot/move root make "/" the root.
+ *   After the pivot, MASK/READONLY/REMOUNT_RO paths resolve in the new "/".
+ * - An OP_MOUNT with OPF_BIND whose source is not a directory gets a file created
+ *   at the destination even without OPF_MKFILE. Without OPF_BIND the source is
+ *   passed to mount(2) as a plain string.
+ * - OP_MKNOD b is glibc makedev(major, minor); the node gets exactly mode a (umask 0).
+ * - OP_SECCOMP with OPF_DEFER is loaded inside OP_EXEC after the fd cleanup.
+ * - With TSRUN_PF_FORK_INIT, SPAWN_OUT_PID/PIDFD are the intermediate (exits 0 right
+ *   after MSG_PID; reap it); MSG_PID.pid is in the intermediate's pid namespace.
+ * - Signals stay blocked (except SIGKILL/SIGSTOP) until OP_EXEC.
+ */
+
 /* ---- internal: shared by executor.c and mounts.c ---- */
 
 #define X_PATH_MAX 4096

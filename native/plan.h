@@ -34,6 +34,7 @@ struct tsrun_plan_header {
   uint32_t str_len;
   uint64_t clone_flags;   /* CLONE_NEW* given to clone3 directly (fast path) */
   uint64_t unshare_flags; /* CLONE_NEW* given to unshare() after the NSJOIN ops (join path) */
+                          /* (in either field CLONE_NEWCGROUP is unshared after MSG_GO instead) */
   uint32_t flags;         /* TSRUN_PF_* */
   uint32_t reserved0;
   uint64_t reserved[3];
