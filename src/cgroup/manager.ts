@@ -232,6 +232,10 @@ class Manager implements CgroupManager {
   killAll(signal: number): void {
     const wasFrozen = this.state() === "frozen";
     if (signal === 9 && this.v2?.exists() && this.v2.kill()) {
+      // A process that joined only the v1 hierarchies (hybrid host) is not in cgroup2's list.
+      for (const pid of this.v1.pids()) {
+        try { process.kill(pid, 9); } catch { /* already gone */ }
+      }
       // v1-frozen tasks only die once thawed.
       if (wasFrozen && this.v1.has("freezer")) this.v1.thaw();
       return;
