@@ -19,6 +19,8 @@ struct tsrun_exec_ctx {
   int sync_fd;       /* child end of the sync socketpair */
   int state_dir_fd;  /* O_PATH fd of <root>/<id> (holds exec.fifo), or -1 */
   int console_fd;    /* connected console socket, or -1 (not used by any op yet) */
+  int fifo_fd;       /* O_PATH fd of exec.fifo opened while still root, or <= 0: OP_WAIT_START
+                        reopens it through /proc/self/fd/N, so a non-root user can still open it */
   int preserve_fds;  /* fds 3 .. 3+n-1 survive exec */
   /* outputs, valid when tsrun_exec_plan returns < 0 */
   int32_t err_op;    /* failing op index; -1 for the header or the prelude */

@@ -218,11 +218,23 @@ static long op_wait_start(struct xst *st)
 {
   const struct tsrun_sys *s = st->sys;
   long fd, r;
-  if (st->ctx->state_dir_fd < 0)
-    return x_fail(st, -EBADF, "exec.fifo");
-  do
-    fd = s->openat(st->ctx->state_dir_fd, "exec.fifo", O_WRONLY | O_CLOEXEC, 0);
-  while (fd == -EINTR);
+  fd = -ENOENT;
+  if (st->ctx->fifo_fd > 0) {
+    /* reopen the fifo we pinned while still root: the state dir is 0700 */
+    char path[64];
+    struct sbuf b;
+    sb_init(&b, path, sizeof path);
+    sb_str(&b, "/proc/self/fd/");
+    sb_num(&b, st->ctx->fifo_fd);
+    do
+      fd = s->openat(AT_FDCWD, path, O_WRONLY | O_CLOEXEC, 0);
+    while (fd == -EINTR);
+  }
+  if (fd == -ENOENT && st->ctx->state_dir_fd >= 0) { /* no /proc in the container */
+    do
+      fd = s->openat(st->ctx->state_dir_fd, "exec.fifo", O_WRONLY | O_CLOEXEC, 0);
+    while (fd == -EINTR);
+  }
   if (fd < 0)
     return x_fail(st, fd, "exec.fifo");
   do

@@ -72,6 +72,25 @@ static int lift_fd(int fd, int floor)
   return (int)r;
 }
 
+/* Close every inherited fd from `from` up, except the ones in keep[] (the fds the plan
+ * needs). Node's own fds, and the flock'd state dir fd of the parent, must not live on
+ * in the child: the lock would stay held by init until exec. */
+static void close_inherited(int from, int *keep, int n)
+{
+  int i, j, t, lo = from;
+  for (i = 0; i < n; i++) /* sort keep[] */
+    for (j = i + 1; j < n; j++)
+      if (keep[j] < keep[i]) { t = keep[i]; keep[i] = keep[j]; keep[j] = t; }
+  for (i = 0; i < n; i++) {
+    if (keep[i] < lo)
+      continue;
+    if (keep[i] > lo)
+      syscall(SYS_close_range, (unsigned)lo, (unsigned)(keep[i] - 1), 0U);
+    lo = keep[i] + 1;
+  }
+  syscall(SYS_close_range, (unsigned)lo, ~0U, 0U);
+}
+
 static void child(const uint8_t *plan, uint32_t plan_len, const int32_t *in, int parent_end, int child_end)
 {
   struct tsrun_exec_ctx ctx;
@@ -86,6 +105,15 @@ static void child(const uint8_t *plan, uint32_t plan_len, const int32_t *in, int
   ctx.state_dir_fd = lift_fd(in[SPAWN_IN_STATE_DIR_FD], floor);
   ctx.console_fd = lift_fd(in[SPAWN_IN_CONSOLE_FD], floor);
   ctx.preserve_fds = in[SPAWN_IN_PRESERVE_FDS] > 0 ? in[SPAWN_IN_PRESERVE_FDS] : 0;
+  ctx.fifo_fd = -1;
+  if (ctx.state_dir_fd >= 0) {
+    long f = syscall(SYS_openat, ctx.state_dir_fd, "exec.fifo", O_PATH | O_CLOEXEC | O_NOFOLLOW, 0);
+    ctx.fifo_fd = f < 0 ? -1 : lift_fd((int)f, floor);
+  }
+  {
+    int keep[4] = { ctx.sync_fd, ctx.state_dir_fd, ctx.console_fd, ctx.fifo_fd };
+    close_inherited(floor, keep, 4);
+  }
   rc = tsrun_child_main(&tsrun_sys_real, plan, plan_len, &ctx);
   tsrun_sys_real.exit(rc);
 }
