@@ -5,6 +5,7 @@ import { TsrunError, sysError, errnoName } from "../errors.js";
 import type { Ctx } from "../context.js";
 import { loadSpec } from "../spec/load.js";
 import { compileInit } from "../plan/compile.js";
+import { compileSeccomp } from "../seccomp/compile.js";
 import { validateId } from "../state/ids.js";
 import type { ContainerState, Handle } from "../state/store.js";
 import { readProcStat } from "../state/proc.js";
@@ -51,7 +52,11 @@ export function createContainer(ctx: Ctx, id: string, opts: CreateOptions): Crea
     if (e instanceof TsrunError) throw e;
     throw new TsrunError(`config.json: root.path: stat \`${rootfs}\`: ${(e as NodeJS.ErrnoException).code}`);
   }
+  const seccomp = spec.linux?.seccomp ? compileSeccomp(spec.linux.seccomp) : null;
+  if (seccomp?.notify) throw new TsrunError("config.json: linux.seccomp: SCMP_ACT_NOTIFY is not supported yet");
+  for (const name of seccomp?.skipped ?? []) ctx.log.debug(`seccomp: syscall "${name}" is unknown to libseccomp, rule skipped`);
   const plan = compileInit(spec, {
+    seccomp: seccomp ? { filter: seccomp.filter, flags: seccomp.flags } : undefined,
     rootfs, bundle, noPivot: opts.pivot === false,
     host: { sourceKind: (p) => { try { return fs.statSync(p).isDirectory() ? "dir" : "file"; } catch { return undefined; } } },
   });
@@ -75,14 +80,18 @@ export function createContainer(ctx: Ctx, id: string, opts: CreateOptions): Crea
     h.write(st);                                    // from here on, delete --force can clean up
     cg.create(spec.linux?.resources);
     sys.mkfifo(h.fifoPath, 0o622);
+    fs.chmodSync(h.fifoPath, 0o622);                // not the umask's: init may have dropped to another uid
     let cgFd = -1;
     if (cg.paths.v2) {
       try { cgFd = fs.openSync(cg.paths.v2, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY); } catch (e) { throw sysError("open", cg.paths.v2, e); }
     }
+    // a fresh open of the state dir for the child: h.dirFd carries our flock, which init must not inherit
+    const childDirFd = fs.openSync(h.dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY | fs.constants.O_NOFOLLOW);
     let r;
     try {
-      r = sys.spawn({ plan: plan.buffer, cgroupFd: cgFd, stateDirFd: h.dirFd, consoleFd, preserveFds });
+      r = sys.spawn({ plan: plan.buffer, cgroupFd: cgFd, stateDirFd: childDirFd, consoleFd, preserveFds });
     } finally {
+      fs.closeSync(childDirFd);
       if (cgFd >= 0) fs.closeSync(cgFd);
       if (consoleFd >= 0) fs.closeSync(consoleFd);
     }

@@ -16,11 +16,20 @@ export interface HostView {
   sourceKind(path: string): "dir" | "file" | undefined;
 }
 
+/** A seccomp filter compiled by src/seccomp (libseccomp), ready for seccomp(2). */
+export interface SeccompPlan { filter: Buffer; flags: number }
+
+export interface ProcessOptions {
+  gateOnStart: boolean;
+  seccomp?: SeccompPlan;
+}
+
 export interface InitOptions {
   rootfs: string;       // absolute host path
   bundle: string;       // absolute
   noPivot: boolean;
   host: HostView;
+  seccomp?: SeccompPlan;
 }
 
 const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -134,7 +143,7 @@ function planDevices(b: PlanBuilder, spec: Spec, mounts: Mount[]): void {
 }
 
 /** The process part: everything from rlimits to exec. Shared by create and exec. */
-export function planProcess(b: PlanBuilder, spec: Spec, opts: { gateOnStart: boolean }): void {
+export function planProcess(b: PlanBuilder, spec: Spec, opts: ProcessOptions): void {
   const p = spec.process;
   if (!p) return;
   (p.rlimits ?? []).forEach((r, i) => {
@@ -144,6 +153,13 @@ export function planProcess(b: PlanBuilder, spec: Spec, opts: { gateOnStart: boo
   });
   b.op(Op.UMASK, "umask", { a: p.user?.umask ?? 0o022 });
   if (p.noNewPrivileges) b.op(Op.NO_NEW_PRIVS, "prctl PR_SET_NO_NEW_PRIVS");
+  // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it before caps are dropped.
+  // With it, load as late as possible: the executor defers it to just before execve.
+  const sc = opts.seccomp;
+  const seccompOp = (flags: number): void => {
+    b.op(Op.SECCOMP, "load seccomp filter", { flags, a: sc!.filter.length, b: sc!.flags, s: [{ blob: sc!.filter }] });
+  };
+  if (sc && !p.noNewPrivileges) seccompOp(0);
   b.op(Op.CHDIR, `chdir "${p.cwd}"`, { flags: OpFlag.RETRY_LATER, s: [p.cwd] });
   let caps: { bounding: bigint; effective: bigint; permitted: bigint; inheritable: bigint; ambient: bigint };
   try {
@@ -175,6 +191,7 @@ export function planProcess(b: PlanBuilder, spec: Spec, opts: { gateOnStart: boo
   b.op(Op.LOOKUP_EXEC, `exec "${p.args![0]}"`, { s: [p.args![0], pathVar] });
   b.op(Op.REPORT_READY, "report ready");
   if (opts.gateOnStart) b.op(Op.WAIT_START, "wait for start");
+  if (sc && p.noNewPrivileges) seccompOp(OpFlag.DEFER);
   b.op(Op.EXEC, `exec "${p.args![0]}"`, { a: p.args!.length, b: env.length, s: [{ list: p.args! }, { list: env }] });
 }
 
@@ -214,7 +231,7 @@ export function compileInit(spec: Spec, opts: InitOptions): Plan {
   for (const path of spec.linux?.readonlyPaths ?? []) b.op(Op.READONLY_PATH, `readonly path "${path}"`, { s: [path] });
   for (const path of spec.linux?.maskedPaths ?? []) b.op(Op.MASK_PATH, `mask path "${path}"`, { s: [path] });
   if (p) {
-    planProcess(b, spec, { gateOnStart: true });
+    planProcess(b, spec, { gateOnStart: true, seccomp: opts.seccomp });
   } else {
     b.op(Op.REPORT_READY, "report ready");
     b.op(Op.WAIT_START, "wait for start");
