@@ -1,4 +1,6 @@
 import { spawnSync, type SpawnSyncOptions } from "node:child_process";
+import { openSync, closeSync, readFileSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { repoRoot } from "./rootfs.js";
 
@@ -6,10 +8,27 @@ export const TSRUN = join(repoRoot, "bin", "tsrun");
 
 export interface CliResult { status: number; stdout: string; stderr: string }
 
-/** Run bin/tsrun with args; never throws on a non-zero exit. */
+/**
+ * Run bin/tsrun with args; never throws on a non-zero exit. stdout and stderr go to files,
+ * not pipes: a created container's init inherits them (as it does under containerd), and
+ * a pipe would stay open until the container exits.
+ */
 export function tsrun(args: string[], opts: SpawnSyncOptions = {}): CliResult {
-  const r = spawnSync(TSRUN, args, { encoding: "utf8", timeout: 60_000, ...opts });
-  return { status: r.status ?? 128 + 9, stdout: String(r.stdout ?? ""), stderr: String(r.stderr ?? "") };
+  const dir = mkdtempSync(join(tmpdir(), "tsrun-out-"));
+  const out = openSync(join(dir, "out"), "w+");
+  const err = openSync(join(dir, "err"), "w+");
+  try {
+    const r = spawnSync(TSRUN, args, { timeout: 60_000, stdio: [opts.input !== undefined ? "pipe" : "ignore", out, err], ...opts });
+    return {
+      status: r.status ?? 128 + 9,
+      stdout: readFileSync(join(dir, "out"), "utf8"),
+      stderr: readFileSync(join(dir, "err"), "utf8"),
+    };
+  } finally {
+    closeSync(out);
+    closeSync(err);
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Assert-friendly: the failure is exactly one line with no stack trace. */

@@ -56,7 +56,7 @@ test("ids with / or .. are refused before any path is built", () => {
 });
 
 test("a duplicate id, starting twice, deleting a running container", () => {
-  const b = h.bundle({ process: { args: [H, "pause", "dup-marker"] } });
+  const b = h.bundle({ process: { args: ["/bin/sh", "-c", "sleep 1000; : dup-marker"] } }, { busybox: true });
   const id = h.id();
   h.ok(["create", "--bundle", b, id]);
   expectFailure(["create", "--bundle", b, id], /already exists/);
