@@ -60,6 +60,7 @@ export function createContainer(ctx: Ctx, id: string, opts: CreateOptions): Crea
     rootfs, bundle, noPivot: opts.pivot === false,
     host: { sourceKind: (p) => { try { return fs.statSync(p).isDirectory() ? "dir" : "file"; } catch { return undefined; } } },
   });
+  for (const w of plan.warnings) ctx.log.debug(w);
   if (spec.process?.terminal && !opts.consoleSocket) {
     throw new TsrunError("cannot allocate tty if runc will detach without setting console socket");
   }

@@ -16,6 +16,8 @@ export interface PlanOp {
 export interface Plan {
   buffer: Buffer;
   ops: PlanOp[];
+  /** things the user should know that do not stop the container */
+  warnings: string[];
   describe(index: number): string;
 }
 
@@ -26,6 +28,7 @@ export class PlanBuilder {
   unshareFlags = 0n;
   flags = 0;
   private readonly ops: PlanOp[] = [];
+  private readonly warnings: string[] = [];
   private readonly chunks: Buffer[] = [Buffer.from([0])];
   private strLen = 1;
   private readonly strIndex = new Map<string, number>([["", 0]]);
@@ -55,6 +58,10 @@ export class PlanBuilder {
     }
     for (const x of s.list) if (x.includes("\0")) throw new Error(`plan: string contains a NUL byte: ${JSON.stringify(x)}`);
     return s.list.length === 0 ? NOSTR : this.addBytes(Buffer.from(s.list.map((x) => x + "\0").join("")));
+  }
+
+  warn(msg: string): void {
+    this.warnings.push(msg);
   }
 
   op(code: OpCode, describe: string, f: { flags?: number; a?: number | bigint; b?: number | bigint; c?: number | bigint; s?: StrArg[] } = {}): this {
@@ -89,7 +96,7 @@ export class PlanBuilder {
     });
     strings.copy(buf, HEADER_SIZE + this.ops.length * OP_SIZE);
     const ops = [...this.ops];
-    return { buffer: buf, ops, describe: (i) => (i >= 0 && i < ops.length ? ops[i].describe : "container setup") };
+    return { buffer: buf, ops, warnings: [...this.warnings], describe: (i) => (i >= 0 && i < ops.length ? ops[i].describe : "container setup") };
   }
 }
 

@@ -183,7 +183,11 @@ export function planProcess(b: PlanBuilder, spec: Spec, opts: ProcessOptions): v
   b.op(Op.SETRESUID, `setresuid ${p.user?.uid ?? 0}`, { a: p.user?.uid ?? 0 });
   b.op(Op.KEEPCAPS, "prctl PR_SET_KEEPCAPS", { a: 0 });
   b.op(Op.CAPSET, "capset", { a: caps.effective, b: caps.permitted, c: caps.inheritable });
-  if (caps.ambient) b.op(Op.AMBIENT, "raise ambient capabilities", { a: caps.ambient });
+  // The kernel raises an ambient cap only when it is permitted and inheritable; runc's own
+  // default spec asks for ambient caps without inheritable ones, so drop those (with a warning).
+  const ambient = caps.ambient & caps.permitted & caps.inheritable;
+  if (ambient !== caps.ambient) b.warn("process.capabilities.ambient: capabilities that are not also permitted and inheritable are not raised");
+  if (ambient) b.op(Op.AMBIENT, "raise ambient capabilities", { a: ambient });
   b.op(Op.CHDIR_RETRY, `chdir "${p.cwd}"`);
   const env = [...(p.env ?? [])];
   const pathVar = env.filter((e) => e.startsWith("PATH=")).pop()?.slice(5) ?? DEFAULT_PATH;
