@@ -109,7 +109,14 @@ export function createContainer(ctx: Ctx, id: string, opts: CreateOptions): Crea
       writeIdMaps(m.pid > 0 ? m.pid : pid, spec);
     }
     cg.addProcess(pid, { v2: !r.inCgroup });
-    sendMsg(syncFd, { type: "go" });
+    try {
+      sendMsg(syncFd, { type: "go" });
+    } catch (e) {
+      // the child failed before waiting for GO (e.g. a namespace join): its report is queued
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== "EPIPE" && code !== "ECONNRESET") throw e;
+      throw childFailure(recvMsg(syncFd), plan.describe);
+    }
     if (flags & 0x1) {                              // FORK_INIT: the grandchild is init
       const m = recvMsg(syncFd);
       if (m.type !== "pid") throw childFailure(m, plan.describe);
