@@ -386,8 +386,13 @@ int tsrun_exec_plan(const struct tsrun_sys *sys, const uint8_t *plan, uint32_t l
     if (r != (long)sizeof m || m.type != MSG_GO)
       return prelude_fail(&st, -EPROTO, "sync socket: expected GO");
   }
-  if (h.flags & TSRUN_PF_NEW_USERNS)
+  if (h.flags & TSRUN_PF_NEW_USERNS) {
     sys->prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    /* become the namespace's root (when 0 is mapped), so that files and mounts made
+     * during setup belong to it and not to the overflow id */
+    sys->setresgid(0, 0, 0);
+    sys->setresuid(0, 0, 0);
+  }
   /* after GO: the caller has put us in our cgroups, so that becomes the namespace's root */
   if (((h.clone_flags | h.unshare_flags) & CLONE_NEWCGROUP) && (r = sys->unshare(CLONE_NEWCGROUP)) < 0)
     return prelude_fail(&st, r, "unshare cgroup namespace");
