@@ -111,7 +111,7 @@ static const uint8_t req_str[OP__COUNT] = {
   [OP_NSJOIN] = 1, [OP_MOUNT] = 2, [OP_MKNOD] = 1, [OP_SYMLINK] = 3, [OP_MKDIR] = 1,
   [OP_PIVOT_ROOT] = 1, [OP_MOVE_ROOT] = 1, [OP_MASK_PATH] = 1, [OP_READONLY_PATH] = 1,
   [OP_REMOUNT_RO] = 1, [OP_SYSCTL] = 3, [OP_SETHOSTNAME] = 1, [OP_SETDOMAINNAME] = 1,
-  [OP_CHDIR] = 1, [OP_LOOKUP_EXEC] = 1, [OP_OPEN_ROOT] = 1,
+  [OP_CHDIR] = 1, [OP_LOOKUP_EXEC] = 1, [OP_OPEN_ROOT] = 1, [OP_HOOK_EXEC] = 1,
 };
 
 static const char *const op_names[OP__COUNT] = {
@@ -126,7 +126,7 @@ static const char *const op_names[OP__COUNT] = {
   [OP_CAPSET] = "capset", [OP_AMBIENT] = "ambient caps", [OP_NO_NEW_PRIVS] = "no_new_privs",
   [OP_SECCOMP] = "seccomp", [OP_LOOKUP_EXEC] = "exec", [OP_REPORT_READY] = "ready",
   [OP_WAIT_START] = "exec.fifo", [OP_EXEC] = "exec", [OP_PRIVATE_ROOT] = "rootfs propagation",
-  [OP_OPEN_ROOT] = "rootfs",
+  [OP_OPEN_ROOT] = "rootfs", [OP_HOOK_SYNC] = "hooks", [OP_HOOK_EXEC] = "startContainer hook",
 };
 
 static int str_ok(const char *strs, uint32_t str_len, uint32_t off)
@@ -208,6 +208,11 @@ int tsrun_plan_validate(const uint8_t *plan, uint32_t len, struct tsrun_exec_ctx
           !list_ok(strs, h.str_len, op.s[1], op.b))
         return bad_plan(ctx, (int32_t)i, "exec argv/env out of bounds");
       continue;
+    case OP_HOOK_EXEC:
+      if (op.a == 0 || !str_ok(strs, h.str_len, op.s[0]) || !list_ok(strs, h.str_len, op.s[1], op.a) ||
+          !list_ok(strs, h.str_len, op.s[2], op.b))
+        return bad_plan(ctx, (int32_t)i, "hook argv/env out of bounds");
+      continue;
     case OP_MOUNT:
       if ((op.flags & OPF_BIND) && op.s[0] == TSRUN_NOSTR)
         return bad_plan(ctx, (int32_t)i, "bind mount without a source");
@@ -225,7 +230,7 @@ int tsrun_plan_validate(const uint8_t *plan, uint32_t len, struct tsrun_exec_ctx
 
 /* ---- running ---- */
 
-static long send_msg(struct xst *st, uint32_t type, int32_t pid)
+long x_send_msg(struct xst *st, uint32_t type, int32_t pid)
 {
   struct tsrun_msg m;
   long r;
@@ -240,7 +245,7 @@ static long send_msg(struct xst *st, uint32_t type, int32_t pid)
 
 int x_report_ready(struct xst *st)
 {
-  long r = send_msg(st, MSG_READY, 0);
+  long r = x_send_msg(st, MSG_READY, 0);
   if (r < 0)
     return (int)x_fail(st, r, "sync socket");
   st->ctx->ready_sent = 1;
@@ -266,6 +271,8 @@ static int run_op(struct xst *st, uint32_t idx, const struct tsrun_op *op)
   case OP_REMOUNT_RO: r = mnt_remount_ro(st, op); break;
   case OP_PRIVATE_ROOT: r = mnt_private_root(st, op); break;
   case OP_REPORT_READY: r = x_report_ready(st); break;
+  case OP_HOOK_SYNC:
+  case OP_HOOK_EXEC: r = hook_op(st, op); break;
   default: r = proc_op(st, op); break;
   }
   if (r == -ENOENT && (op->flags & OPF_OPTIONAL))
@@ -311,7 +318,7 @@ static int fork_init(struct xst *st, int *status)
   }
   if (pid > 0) {
     s->close(p[0]);
-    r = send_msg(st, MSG_PID, (int32_t)pid);
+    r = x_send_msg(st, MSG_PID, (int32_t)pid);
     s->close(p[1]);
     *status = r < 0 ? 1 : 0;
     return 1;
@@ -347,6 +354,7 @@ int tsrun_exec_plan(const struct tsrun_sys *sys, const uint8_t *plan, uint32_t l
   st.str_len = h.str_len;
   st.rootfd = -1;
   st.seccomp_op = -1;
+  st.hook_state_fd = -1;
 
 #define OP_AT(k) (memcpy(&op, plan + HDR_SIZE + (size_t)(k) * OP_SIZE, sizeof op), &op)
   for (; i < h.op_count; i++) {
@@ -363,7 +371,7 @@ int tsrun_exec_plan(const struct tsrun_sys *sys, const uint8_t *plan, uint32_t l
     /* rootless parents can only write the maps of a dumpable child */
     int32_t pid = (h.clone_flags & CLONE_NEWPID) ? 0 : (int32_t)sys->getpid();
     sys->prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
-    if ((r = send_msg(&st, MSG_MAPS_REQUEST, pid)) < 0)
+    if ((r = x_send_msg(&st, MSG_MAPS_REQUEST, pid)) < 0)
       return prelude_fail(&st, r, "sync socket");
   }
   {
@@ -378,8 +386,13 @@ int tsrun_exec_plan(const struct tsrun_sys *sys, const uint8_t *plan, uint32_t l
     if (r != (long)sizeof m || m.type != MSG_GO)
       return prelude_fail(&st, -EPROTO, "sync socket: expected GO");
   }
-  if (h.flags & TSRUN_PF_NEW_USERNS)
+  if (h.flags & TSRUN_PF_NEW_USERNS) {
     sys->prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    /* become the namespace's root (when 0 is mapped), so that files and mounts made
+     * during setup belong to it and not to the overflow id */
+    sys->setresgid(0, 0, 0);
+    sys->setresuid(0, 0, 0);
+  }
   /* after GO: the caller has put us in our cgroups, so that becomes the namespace's root */
   if (((h.clone_flags | h.unshare_flags) & CLONE_NEWCGROUP) && (r = sys->unshare(CLONE_NEWCGROUP)) < 0)
     return prelude_fail(&st, r, "unshare cgroup namespace");

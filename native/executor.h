@@ -88,6 +88,7 @@ struct xst {
   int32_t fail_op;        /* >= 0: report the failure against this op instead */
   int32_t seccomp_op;     /* index of a deferred OP_SECCOMP, or -1 */
   struct tsrun_op seccomp;/* its copy */
+  int hook_state_fd;      /* OP_HOOK_SYNC's state file, stdin of OP_HOOK_EXEC; -1 when none */
 };
 
 struct sbuf { char *p; size_t cap, len; int over; };
@@ -108,6 +109,10 @@ int x_report_ready(struct xst *st);
 void x_reset_signals(const struct tsrun_sys *sys);
 /* procops.c: process, credential, security and exec ops */
 int proc_op(struct xst *st, const struct tsrun_op *op);
+
+/* hookops.c: OP_HOOK_SYNC, OP_HOOK_EXEC */
+int hook_op(struct xst *st, const struct tsrun_op *op);
+long x_send_msg(struct xst *st, uint32_t type, int32_t pid);
 
 /* mounts.c: ops on paths inside the rootfs */
 int mnt_open_root(struct xst *st, const struct tsrun_op *op);

@@ -74,6 +74,8 @@ enum tsrun_opcode {
   OP_EXEC,              /* a=argc s0=argv list, b=envc s1=env list: reset signals, close fds, execve */
   OP_PRIVATE_ROOT,      /* a=propagation flags for "/" (MS_REC|MS_SLAVE etc.) */
   OP_OPEN_ROOT,         /* s0=rootfs (absolute host path): the root that "(in root)" paths resolve in */
+  OP_HOOK_SYNC = 50,    /* a=point s0=state file: MSG_HOOKS, wait for HOOKS_DONE, open s0 in the state dir */
+  OP_HOOK_EXEC = 51,    /* s0=path a=argc s1=argv b=envc s2=env: fork, stdin=state file, execve, wait (startContainer) */
   OP__COUNT           /* keep last; new ops go right above it */
 };
 

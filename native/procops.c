@@ -269,9 +269,9 @@ static long cloexec_from(struct xst *st, unsigned first)
   struct tsrun_rlimit64 lim;
   unsigned fd, top = 65536;
   long r = s->close_range(first, ~0U, CLOSE_RANGE_CLOEXEC);
-  if (r != -ENOSYS && r != -EINVAL)
+  if (r != -ENOSYS && r != -EINVAL && r != -EPERM)
     return r;
-  /* kernel < 5.11: mark each one */
+  /* kernel < 5.11, or a seccomp profile that denies close_range: mark each one */
   if (s->prlimit(0, RLIMIT_NOFILE, NULL, &lim) == 0 && lim.cur < (1u << 20))
     top = (unsigned)lim.cur;
   for (fd = first; fd < top; fd++)

@@ -10,6 +10,8 @@
  *   child  -> parent  MSG_PID           {pid}     pid of the process that will exec (after FORK_INIT)
  *   child  -> parent  MSG_READY         {}        every op before OP_WAIT_START / OP_EXEC is done
  *   child  -> parent  MSG_ERROR         {op, err, text}  op index that failed, errno, detail
+ *   child  -> parent  MSG_HOOKS         {pid=point}  OP_HOOK_SYNC: run the hooks of that point
+ *   parent -> child   MSG_HOOKS_DONE    {}        they ran; any other answer or EOF stops the child
  *
  * Sequence: clone -> [MAPS_REQUEST -> (parent writes maps)] -> GO -> [PID] -> ops... -> READY | ERROR
  * The parent sends GO exactly once. EOF on the socket before READY means the child died.
@@ -24,6 +26,8 @@ enum tsrun_msg_type {
   MSG_PID = 3,
   MSG_READY = 4,
   MSG_ERROR = 5,
+  MSG_HOOKS = 15,      /* child -> parent {pid = hook point}: run the hooks for that point, then answer */
+  MSG_HOOKS_DONE = 16, /* parent -> child {}: hooks ran, carry on */
 };
 
 #define TSRUN_MSG_TEXT 240

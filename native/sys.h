@@ -78,6 +78,7 @@ struct tsrun_sys {
   long (*execve)(const char *path, char *const argv[], char *const envp[]);
   /* terminate the calling process at once (exit_group); the fake records and returns */
   void (*exit)(int status);
+  long (*wait4)(int pid, int *status, int options); /* rusage is not wanted */
 };
 
 extern const struct tsrun_sys tsrun_sys_real;

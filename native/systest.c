@@ -560,6 +560,13 @@ static long f_execve(const char *path, char *const argv[], char *const envp[])
   CALL("execve(%s,[%s],env=%d)", q(path), a, ne);
   return end(systest.execve_ret);
 }
+static long f_wait4(int pid, int *status, int options)
+{
+  CALL("wait4(%d,%d)", pid, options);
+  if (status)
+    *status = 0;
+  return end(pid);
+}
 static void f_exit(int status)
 {
   begin("exit(%d)", status);
@@ -580,4 +587,5 @@ const struct tsrun_sys tsrun_sys_test = {
   .capget = f_capget, .capset = f_capset, .seccomp = f_seccomp,
   .rt_sigaction = f_rt_sigaction, .rt_sigprocmask = f_rt_sigprocmask,
   .send = f_send, .recv = f_recv, .execve = f_execve, .exit = f_exit,
+  .wait4 = f_wait4,
 };

@@ -3,7 +3,11 @@
  * its env (the runtime's when none is given, as runc does) and a timeout.
  */
 import { spawnSync } from "node:child_process";
-import { TsrunError } from "./errors.js";
+import { accessSync, constants, writeFileSync } from "node:fs";
+import { isAbsolute, join } from "node:path";
+import { TsrunError, sysError } from "./errors.js";
+import type { Spec } from "./spec/schema.js";
+import { START_STATE_FILE } from "./plan/hooks.js";
 import type { Ctx } from "./context.js";
 
 export interface Hook { path: string; args?: string[]; env?: string[]; timeout?: number }
@@ -18,7 +22,8 @@ export function runHooks(ctx: Ctx, hooks: Hook[] | undefined, kind: HookKind, st
       timeout: hook.timeout ? hook.timeout * 1000 : undefined, stdio: ["pipe", "pipe", "pipe"], killSignal: "SIGKILL",
     });
     let why: string | undefined;
-    if (r.error) why = (r.error as NodeJS.ErrnoException).code === "ETIMEDOUT" ? `timed out after ${hook.timeout}s` : `${(r.error as NodeJS.ErrnoException).code ?? r.error.message}`;
+    const code = (r.error as NodeJS.ErrnoException | undefined)?.code;
+    if (r.error && code !== "EPIPE") why = (r.error as NodeJS.ErrnoException).code === "ETIMEDOUT" ? `timed out after ${hook.timeout}s` : `${(r.error as NodeJS.ErrnoException).code ?? r.error.message}`;
     else if (r.signal) why = `killed by ${r.signal}`;
     else if (r.status !== 0) why = `exit status ${r.status}`;
     if (!why) return;
@@ -27,4 +32,28 @@ export function runHooks(ctx: Ctx, hooks: Hook[] | undefined, kind: HookKind, st
     if (opts.failIsError) throw new TsrunError(msg);
     ctx.log.warn(msg);
   });
+}
+
+/** prestart, createRuntime, createContainer: run by create while init waits at OP_HOOK_SYNC. */
+export function runCreateHooks(ctx: Ctx, stateDir: string, spec: Spec, state: object): void {
+  if (spec.hooks?.startContainer?.length) {
+    // stdin of the startContainer hooks, read inside the container (OP_HOOK_EXEC)
+    const file = join(stateDir, START_STATE_FILE);
+    try { writeFileSync(file, JSON.stringify(state), { mode: 0o644 }); } catch (e) { throw sysError("write", file, e); }
+  }
+  runHooks(ctx, spec.hooks?.prestart, "prestart", state, { failIsError: true });
+  runHooks(ctx, spec.hooks?.createRuntime, "createRuntime", state, { failIsError: true });
+  runHooks(ctx, spec.hooks?.createContainer, "createContainer", state, { failIsError: true });
+}
+
+/** Hooks run by the runtime must exist before anything is set up (bad input, no leftovers). */
+export function checkHookPaths(spec: Spec): void {
+  for (const kind of HOOK_KINDS) {
+    (spec.hooks?.[kind] ?? []).forEach((h, i) => {
+      const where = `config.json: hooks.${kind}[${i}].path`;
+      if (!isAbsolute(h.path)) throw new TsrunError(`${where}: \`${h.path}\` is not an absolute path`);
+      if (kind === "startContainer") return;         // resolved inside the container
+      try { accessSync(h.path, constants.X_OK); } catch (e) { throw new TsrunError(`${where}: \`${h.path}\`: ${(e as NodeJS.ErrnoException).code}`); }
+    });
+  }
 }

@@ -11,7 +11,7 @@ import type { ContainerState, Handle } from "../state/store.js";
 import { readProcStat } from "../state/proc.js";
 import { newCgroupManager } from "../cgroup/manager.js";
 import { recvMsg, sendMsg } from "../sys/sync.js";
-import { runHooks } from "../hooks.js";
+import { runCreateHooks, checkHookPaths } from "../hooks.js";
 import { ociState } from "../container.js";
 import { writeIdMaps } from "../userns.js";
 
@@ -52,6 +52,7 @@ export function createContainer(ctx: Ctx, id: string, opts: CreateOptions): Crea
     if (e instanceof TsrunError) throw e;
     throw new TsrunError(`config.json: root.path: stat \`${rootfs}\`: ${(e as NodeJS.ErrnoException).code}`);
   }
+  checkHookPaths(spec);
   const seccomp = spec.linux?.seccomp ? compileSeccomp(spec.linux.seccomp) : null;
   if (seccomp?.notify) throw new TsrunError("config.json: linux.seccomp: SCMP_ACT_NOTIFY is not supported yet");
   for (const name of seccomp?.skipped ?? []) ctx.log.debug(`seccomp: syscall "${name}" is unknown to libseccomp, rule skipped`);
@@ -126,14 +127,15 @@ export function createContainer(ctx: Ctx, id: string, opts: CreateOptions): Crea
       st.initStartTime = readProcStat(pid)?.startTime ?? 0;
       h.write(st);
     }
-    const m = recvMsg(syncFd);
-    if (m.type !== "ready") throw childFailure(m, plan.describe);
+    for (;;) {
+      const m = recvMsg(syncFd);
+      if (m.type === "ready") break;
+      if (m.type !== "hooks") throw childFailure(m, plan.describe);
+      runCreateHooks(ctx, h.dir, spec, ociState(st, "created"));   // the child waits before pivot_root
+      sendMsg(syncFd, { type: "hooks-done" });
+    }
     fs.closeSync(syncFd);
     syncFd = -1;
-    const state = ociState(st, "created");
-    runHooks(ctx, spec.hooks?.prestart, "prestart", state, { failIsError: true });
-    runHooks(ctx, spec.hooks?.createRuntime, "createRuntime", state, { failIsError: true });
-    runHooks(ctx, spec.hooks?.createContainer, "createContainer", state, { failIsError: true });
     st.phase = "created";
     h.write(st);
     if (opts.pidFile) writePidFile(opts.pidFile, pid);

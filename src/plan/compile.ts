@@ -10,6 +10,7 @@ import { PlanBuilder, type Plan } from "./builder.js";
 import { Op, OpFlag, PlanFlag, NAMESPACES, type NamespaceType } from "./ops.js";
 import { MS, parseMountOptions } from "./mount-options.js";
 import { capMask, CapError, RLIMITS } from "./caps.js";
+import { planHookSync, planStartContainer } from "./hooks.js";
 
 export interface HostView {
   /** stat of a bind source on the host: "dir", "file", or undefined when it does not exist */
@@ -195,6 +196,7 @@ export function planProcess(b: PlanBuilder, spec: Spec, opts: ProcessOptions): v
   b.op(Op.LOOKUP_EXEC, `exec "${p.args![0]}"`, { s: [p.args![0], pathVar] });
   b.op(Op.REPORT_READY, "report ready");
   if (opts.gateOnStart) b.op(Op.WAIT_START, "wait for start");
+  if (opts.gateOnStart) planStartContainer(b, spec);
   if (sc && p.noNewPrivileges) seccompOp(OpFlag.DEFER);
   b.op(Op.EXEC, `exec "${p.args![0]}"`, { a: p.args!.length, b: env.length, s: [{ list: p.args! }, { list: env }] });
 }
@@ -222,6 +224,7 @@ export function compileInit(spec: Spec, opts: InitOptions): Plan {
   const mounts = spec.mounts ?? [];
   mounts.forEach((m, i) => planMount(b, m, i, opts));
   planDevices(b, spec, mounts);
+  planHookSync(b, spec);
   if (opts.noPivot) b.op(Op.MOVE_ROOT, "move rootfs to / (--no-pivot)", { s: [opts.rootfs] });
   else b.op(Op.PIVOT_ROOT, `pivot_root "${opts.rootfs}"`, { s: [opts.rootfs] });
   if (prop === "shared") b.op(Op.PRIVATE_ROOT, "make / shared", { a: MS.REC | MS.SHARED });

@@ -6,7 +6,7 @@ import { readSync, writeSync } from "node:fs";
 
 export const MSG_SIZE = 256;
 export const MSG_TEXT = 240;
-export const MsgType = { MAPS_REQUEST: 1, GO: 2, PID: 3, READY: 4, ERROR: 5 } as const;
+export const MsgType = { MAPS_REQUEST: 1, GO: 2, PID: 3, READY: 4, ERROR: 5, HOOKS: 15, HOOKS_DONE: 16 } as const;
 
 export type SyncMsg =
   | { type: "maps-request"; pid: number }
@@ -14,6 +14,8 @@ export type SyncMsg =
   | { type: "pid"; pid: number }
   | { type: "ready" }
   | { type: "error"; op: number; errno: number; text: string }
+  | { type: "hooks"; point: number }
+  | { type: "hooks-done" }
   | { type: "eof" };
 
 export function decodeMsg(buf: Buffer, n: number): SyncMsg {
@@ -28,6 +30,8 @@ export function decodeMsg(buf: Buffer, n: number): SyncMsg {
     case MsgType.GO: return { type: "go" };
     case MsgType.PID: return { type: "pid", pid };
     case MsgType.READY: return { type: "ready" };
+    case MsgType.HOOKS: return { type: "hooks", point: pid };
+    case MsgType.HOOKS_DONE: return { type: "hooks-done" };
     case MsgType.ERROR: {
       const raw = buf.subarray(16, 16 + MSG_TEXT);
       const end = raw.indexOf(0);
@@ -44,6 +48,8 @@ export function encodeMsg(msg: SyncMsg): Buffer {
     case "go": buf.writeUInt32LE(MsgType.GO, 0); break;
     case "pid": buf.writeUInt32LE(MsgType.PID, 0); buf.writeInt32LE(msg.pid, 12); break;
     case "ready": buf.writeUInt32LE(MsgType.READY, 0); break;
+    case "hooks": buf.writeUInt32LE(MsgType.HOOKS, 0); buf.writeInt32LE(msg.point, 12); break;
+    case "hooks-done": buf.writeUInt32LE(MsgType.HOOKS_DONE, 0); break;
     case "error":
       buf.writeUInt32LE(MsgType.ERROR, 0); buf.writeInt32LE(msg.op, 4); buf.writeInt32LE(msg.errno, 8);
       buf.write(msg.text.slice(0, MSG_TEXT - 1), 16);

@@ -1,0 +1,120 @@
+/*
+ * Hook ops. OP_HOOK_SYNC stops the child at a point the plan chose (after the
+ * mounts, before pivot_root) so the parent can run the createRuntime and
+ * createContainer hooks while the container's mounts exist; the child waits for
+ * MSG_HOOKS_DONE. OP_HOOK_EXEC runs a startContainer hook inside the container:
+ * fork, stdin = the state file OP_HOOK_SYNC opened, execve, wait.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <linux/close_range.h>
+
+#include "executor.h"
+
+#define HOOK_MAX_ARGS 1024
+static char *h_argv[HOOK_MAX_ARGS + 1], *h_envp[HOOK_MAX_ARGS + 1];
+static char h_msg[160];
+
+static void hook_list(struct xst *st, char **out, uint32_t off, uint64_t n)
+{
+  uint64_t k;
+  for (k = 0; k < n; k++) {
+    out[k] = (char *)st->strs + off;
+    off += (uint32_t)strlen(out[k]) + 1;
+  }
+  out[n] = NULL;
+}
+
+static int hook_sync(struct xst *st, const struct tsrun_op *op)
+{
+  const struct tsrun_sys *s = st->sys;
+  struct tsrun_msg m;
+  long r = x_send_msg(st, MSG_HOOKS, (int32_t)op->a);
+  if (r < 0)
+    return (int)x_fail(st, r, "sync socket");
+  do
+    r = s->recv(st->ctx->sync_fd, &m, sizeof m, 0);
+  while (r == -EINTR);
+  if (r == 0)
+    return X_EXIT_BASE + 1; /* the runtime went away (a hook failed): quietly */
+  if (r < 0)
+    return (int)x_fail(st, r, "sync socket");
+  if (r != (long)sizeof m || m.type != MSG_HOOKS_DONE)
+    return (int)x_fail(st, -EPROTO, "sync socket: expected HOOKS_DONE");
+  if (op->s[0] != TSRUN_NOSTR && st->ctx->state_dir_fd >= 0 && st->hook_state_fd < 0) {
+    r = s->openat(st->ctx->state_dir_fd, x_str(st, op->s[0]), O_RDONLY | O_CLOEXEC, 0);
+    if (r < 0)
+      return (int)x_fail(st, r, x_str(st, op->s[0]));
+    st->hook_state_fd = (int)r;
+  }
+  return 0;
+}
+
+/* in the forked child: fd 0 = a fresh open of the state file (own offset), or the fd itself */
+static void hook_stdin(struct xst *st)
+{
+  const struct tsrun_sys *s = st->sys;
+  char path[64];
+  struct sbuf b;
+  long fd = -1;
+  if (st->hook_state_fd < 0)
+    return;
+  sb_init(&b, path, sizeof path);
+  sb_str(&b, "/proc/self/fd/");
+  sb_num(&b, st->hook_state_fd);
+  fd = s->openat(AT_FDCWD, path, O_RDONLY, 0);
+  if (fd < 0)
+    fd = st->hook_state_fd;
+  s->close(0);
+  s->fcntl((int)fd, F_DUPFD, 0);
+}
+
+static int hook_exec(struct xst *st, const struct tsrun_op *op)
+{
+  const struct tsrun_sys *s = st->sys;
+  const char *path = x_str(st, op->s[0]);
+  int status = 0;
+  long pid, r;
+  struct sbuf b;
+
+  if (op->a > HOOK_MAX_ARGS || op->b > HOOK_MAX_ARGS)
+    return (int)x_fail(st, -E2BIG, path);
+  hook_list(st, h_argv, op->s[1], op->a);
+  hook_list(st, h_envp, op->s[2], op->b);
+  pid = s->fork();
+  if (pid < 0)
+    return (int)x_fail(st, pid, "fork");
+  if (pid == 0) {
+    hook_stdin(st);
+    s->close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+    s->execve(path, h_argv, h_envp);
+    s->exit(127);
+    return X_EXIT_BASE + 127; /* only the fake table gets here */
+  }
+  do
+    r = s->wait4((int)pid, &status, 0);
+  while (r == -EINTR);
+  if (r < 0)
+    return (int)x_fail(st, r, "wait4");
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+    return 0;
+  sb_init(&b, h_msg, sizeof h_msg);
+  sb_str(&b, "startContainer hook ");
+  sb_str(&b, path);
+  if (WIFEXITED(status)) {
+    sb_str(&b, ": exit status ");
+    sb_num(&b, WEXITSTATUS(status));
+  } else {
+    sb_str(&b, ": killed by signal ");
+    sb_num(&b, WTERMSIG(status));
+  }
+  return (int)x_fail(st, -ECHILD, h_msg);
+}
+
+int hook_op(struct xst *st, const struct tsrun_op *op)
+{
+  return op->code == OP_HOOK_SYNC ? hook_sync(st, op) : hook_exec(st, op);
+}

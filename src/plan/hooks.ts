@@ -1,0 +1,31 @@
+/**
+ * Hooks in the plan. createRuntime and createContainer (and prestart, which runc runs at the same
+ * moment) run in the parent while the child waits at OP_HOOK_SYNC: after every mount, before
+ * pivot_root. startContainer hooks run inside the container (OP_HOOK_EXEC), after start, right
+ * before the process; their stdin is START_STATE_FILE, written by create into the state dir.
+ */
+import type { Spec } from "../spec/schema.js";
+import type { PlanBuilder } from "./builder.js";
+import { Op } from "./ops.js";
+
+export const HOOK_POINT_CREATE = 1;
+export const START_STATE_FILE = "start-state.json";
+
+export function needsHookSync(spec: Spec): boolean {
+  const h = spec.hooks ?? {};
+  return [h.prestart, h.createRuntime, h.createContainer, h.startContainer].some((l) => (l?.length ?? 0) > 0);
+}
+
+export function planHookSync(b: PlanBuilder, spec: Spec): void {
+  if (!needsHookSync(spec)) return;
+  const file = spec.hooks?.startContainer?.length ? START_STATE_FILE : undefined;
+  b.op(Op.HOOK_SYNC, "wait for the createRuntime/createContainer hooks", { a: HOOK_POINT_CREATE, s: [file] });
+}
+
+export function planStartContainer(b: PlanBuilder, spec: Spec): void {
+  (spec.hooks?.startContainer ?? []).forEach((h, i) => {
+    const args = h.args?.length ? h.args : [h.path];
+    const env = h.env ?? [];
+    b.op(Op.HOOK_EXEC, `startContainer hook #${i} "${h.path}"`, { a: args.length, b: env.length, s: [h.path, { list: args }, { list: env }] });
+  });
+}
