@@ -74,6 +74,31 @@ export async function main(argv: string[]): Promise<number> {
   program.command("delete").description("delete a container").argument("<container-id>")
     .option("-f, --force", "kill the container first if it is running")
     .action(run(() => import("./commands/delete.js")));
+  program.command("pause").description("suspend all processes of a container").argument("<container-id>")
+    .action(run(() => import("./commands/pause.js")));
+  program.command("resume").description("resume all processes of a paused container").argument("<container-id>")
+    .action(run(() => import("./commands/resume.js")));
+  program.command("ps").description("list the processes of a container").argument("<container-id>").argument("[ps-args...]", "arguments for ps (default -ef)")
+    .addOption(new Option("-f, --format <format>", "table or json").choices(["table", "json"]).default("table"))
+    .passThroughOptions()
+    .action(run(() => import("./commands/ps.js")));
+  program.command("events").description("print container events and resource statistics").argument("<container-id>")
+    .option("--interval <duration>", "stats collection interval", "5s")
+    .option("--stats", "print the container's statistics once and exit")
+    .action(run(() => import("./commands/events.js")));
+  const upd = program.command("update").description("update a container's resource limits").argument("<container-id>")
+    .option("-r, --resources <file>", "a JSON file of resources to update, or - for stdin (other flags are then ignored)");
+  for (const [flag, help] of [
+    ["blkio-weight", "block IO weight, 10..1000"], ["cpu-period", "CPU CFS period (µs)"], ["cpu-quota", "CPU CFS quota (µs)"],
+    ["cpu-burst", "CPU CFS burst (µs)"], ["cpu-share", "CPU shares"], ["cpu-rt-period", "CPU realtime period (µs)"],
+    ["cpu-rt-runtime", "CPU realtime runtime (µs)"], ["cpuset-cpus", "CPUs to use"], ["cpuset-mems", "memory nodes to use"],
+    ["cpu-idle", "1: SCHED_IDLE for the cgroup"], ["memory", "memory limit (bytes, or 32m, 1g; -1 unlimited)"],
+    ["memory-reservation", "memory soft limit"], ["memory-swap", "memory+swap limit; -1 unlimited"],
+    ["pids-limit", "maximum number of pids"], ["kernel-memory", "ignored (obsolete)"], ["kernel-memory-tcp", "ignored (obsolete)"],
+    ["l3-cache-schema", "Intel RDT L3 schema (not supported)"], ["mem-bw-schema", "Intel RDT MBA schema (not supported)"],
+  ]) upd.option(`--${flag} <value>`, help);
+  upd.addOption(new Option("--cpu-shares <value>", "alias of --cpu-share").hideHelp())
+    .action(run(() => import("./commands/update.js")));
   program.command("list").description("list containers")
     .addOption(new Option("-f, --format <format>", "table or json").choices(["table", "json"]).default("table"))
     .option("-q, --quiet", "print only ids")

@@ -66,6 +66,11 @@ export function killAndWait(ctx: Ctx, st: ContainerState): void {
 /** Remove everything the container owns: poststop hooks, cgroup, state dir. */
 export function destroy(ctx: Ctx, l: Loaded): void {
   if (l.st.phase === "created") runHooks(ctx, l.st.spec.hooks?.poststop, "poststop", ociState(l.st, "stopped"), { failIsError: false });
-  loadCgroupManager(l.st.cgroup).destroy();
+  const cg = loadCgroupManager(l.st.cgroup);
+  // Without its own pid namespace a stopped container can leave processes behind (runc kills them).
+  let left: number[] = [];
+  try { left = cg.pids(); } catch { left = []; }
+  if (left.length) killAndWait(ctx, l.st);
+  cg.destroy();
   l.h.remove();
 }
