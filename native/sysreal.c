@@ -78,6 +78,7 @@ static long r_rt_sigprocmask(int how, const uint64_t *s, uint64_t *o, size_t n) 
 static long r_send(int fd, const void *b, size_t n, int f) { return ret(syscall(SYS_sendto, fd, b, n, f, (void *)0, 0)); }
 static long r_recv(int fd, void *b, size_t n, int f) { return ret(syscall(SYS_recvfrom, fd, b, n, f, (void *)0, (void *)0)); }
 static long r_execve(const char *p, char *const a[], char *const e[]) { return ret(syscall(SYS_execve, p, a, e)); }
+static long r_sendmsg(int fd, const void *m, int flags) { return ret(syscall(SYS_sendmsg, fd, m, flags)); }
 static void r_exit(int status)
 {
   for (;;)
@@ -97,5 +98,5 @@ const struct tsrun_sys tsrun_sys_real = {
   .setresuid = r_setresuid, .setresgid = r_setresgid, .setgroups = r_setgroups,
   .capget = r_capget, .capset = r_capset, .seccomp = r_seccomp,
   .rt_sigaction = r_rt_sigaction, .rt_sigprocmask = r_rt_sigprocmask,
-  .send = r_send, .recv = r_recv, .execve = r_execve, .exit = r_exit,
+  .send = r_send, .recv = r_recv, .sendmsg = r_sendmsg, .execve = r_execve, .exit = r_exit,
 };
