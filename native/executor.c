@@ -112,6 +112,7 @@ static const uint8_t req_str[OP__COUNT] = {
   [OP_PIVOT_ROOT] = 1, [OP_MOVE_ROOT] = 1, [OP_MASK_PATH] = 1, [OP_READONLY_PATH] = 1,
   [OP_REMOUNT_RO] = 1, [OP_SYSCTL] = 3, [OP_SETHOSTNAME] = 1, [OP_SETDOMAINNAME] = 1,
   [OP_CHDIR] = 1, [OP_LOOKUP_EXEC] = 1, [OP_OPEN_ROOT] = 1, [OP_HOOK_EXEC] = 1,
+  [OP_SETUP_CONSOLE] = 1,
 };
 
 static const char *const op_names[OP__COUNT] = {
@@ -127,6 +128,7 @@ static const char *const op_names[OP__COUNT] = {
   [OP_SECCOMP] = "seccomp", [OP_LOOKUP_EXEC] = "exec", [OP_REPORT_READY] = "ready",
   [OP_WAIT_START] = "exec.fifo", [OP_EXEC] = "exec", [OP_PRIVATE_ROOT] = "rootfs propagation",
   [OP_OPEN_ROOT] = "rootfs", [OP_HOOK_SYNC] = "hooks", [OP_HOOK_EXEC] = "startContainer hook",
+  [OP_SETUP_CONSOLE] = "console",
 };
 
 static int str_ok(const char *strs, uint32_t str_len, uint32_t off)
@@ -190,7 +192,7 @@ int tsrun_plan_validate(const uint8_t *plan, uint32_t len, struct tsrun_exec_ctx
     uint32_t blob_field = 5; /* none */
     int k;
     memcpy(&op, plan + HDR_SIZE + (size_t)i * OP_SIZE, sizeof op);
-    if (op.code == 0 || op.code >= OP__COUNT)
+    if (op.code == 0 || op.code >= OP__COUNT || !op_names[op.code])
       return bad_plan(ctx, (int32_t)i, "unknown opcode");
     switch (op.code) {
     case OP_SETGROUPS:
@@ -273,6 +275,7 @@ static int run_op(struct xst *st, uint32_t idx, const struct tsrun_op *op)
   case OP_REPORT_READY: r = x_report_ready(st); break;
   case OP_HOOK_SYNC:
   case OP_HOOK_EXEC: r = hook_op(st, op); break;
+  case OP_SETUP_CONSOLE: r = con_setup(st, op); break;
   default: r = proc_op(st, op); break;
   }
   if (r == -ENOENT && (op->flags & OPF_OPTIONAL))

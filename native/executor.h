@@ -18,7 +18,7 @@ struct tsrun_exec_ctx {
   /* inputs */
   int sync_fd;       /* child end of the sync socketpair */
   int state_dir_fd;  /* O_PATH fd of <root>/<id> (holds exec.fifo), or -1 */
-  int console_fd;    /* connected console socket, or -1 (not used by any op yet) */
+  int console_fd;    /* connected console socket, or -1: OP_SETUP_CONSOLE sends the pty master on it */
   int fifo_fd;       /* O_PATH fd of exec.fifo opened while still root, or <= 0: OP_WAIT_START
                         reopens it through /proc/self/fd/N, so a non-root user can still open it */
   int preserve_fds;  /* fds 3 .. 3+n-1 survive exec */
@@ -113,6 +113,8 @@ int proc_op(struct xst *st, const struct tsrun_op *op);
 /* hookops.c: OP_HOOK_SYNC, OP_HOOK_EXEC */
 int hook_op(struct xst *st, const struct tsrun_op *op);
 long x_send_msg(struct xst *st, uint32_t type, int32_t pid);
+/* console.c: OP_SETUP_CONSOLE */
+int con_setup(struct xst *st, const struct tsrun_op *op);
 
 /* mounts.c: ops on paths inside the rootfs */
 int mnt_open_root(struct xst *st, const struct tsrun_op *op);

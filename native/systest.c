@@ -567,6 +567,12 @@ static long f_wait4(int pid, int *status, int options)
     *status = 0;
   return end(pid);
 }
+static long f_sendmsg(int fd, const void *m, int flags)
+{
+  (void)m;
+  CALL("sendmsg(%d,%d)", fd, flags);
+  return end(1);
+}
 static void f_exit(int status)
 {
   begin("exit(%d)", status);
@@ -586,6 +592,6 @@ const struct tsrun_sys tsrun_sys_test = {
   .setresuid = f_setresuid, .setresgid = f_setresgid, .setgroups = f_setgroups,
   .capget = f_capget, .capset = f_capset, .seccomp = f_seccomp,
   .rt_sigaction = f_rt_sigaction, .rt_sigprocmask = f_rt_sigprocmask,
-  .send = f_send, .recv = f_recv, .execve = f_execve, .exit = f_exit,
+  .send = f_send, .recv = f_recv, .sendmsg = f_sendmsg, .execve = f_execve, .exit = f_exit,
   .wait4 = f_wait4,
 };

@@ -14,12 +14,16 @@ import { recvMsg, sendMsg } from "../sys/sync.js";
 import { runCreateHooks, checkHookPaths } from "../hooks.js";
 import { ociState } from "../container.js";
 import { writeIdMaps } from "../userns.js";
+import { openConsole, closeFd, listenFds } from "./foreground.js";
 
 export interface CreateOptions {
   bundle?: string; pidFile?: string; consoleSocket?: string; pivot?: boolean; preserveFds?: string;
+  /** run -t: force process.terminal */ tty?: boolean;
+  /** run in the foreground: without a console socket, tsrun itself receives the pty master */ foreground?: boolean;
 }
 
-export interface Created { h: Handle; st: ContainerState; pid: number }
+/** console: our end of the socketpair the pty master arrives on (foreground terminal), else -1 */
+export interface Created { h: Handle; st: ContainerState; pid: number; console: number }
 
 export function parsePreserveFds(v: string | undefined): number {
   const n = Number(v ?? "0");
@@ -42,9 +46,12 @@ export function writePidFile(path: string, pid: number): void {
 /** Everything up to a container in the "created" state. Leaves nothing behind on failure. */
 export function createContainer(ctx: Ctx, id: string, opts: CreateOptions): Created {
   validateId(id);
-  const preserveFds = parsePreserveFds(opts.preserveFds);
   const bundle = resolve(opts.bundle ?? ".");
   const spec = loadSpec(bundle);
+  const listen = listenFds();
+  const preserveFds = listen + parsePreserveFds(opts.preserveFds);
+  if (spec.process && opts.tty) spec.process.terminal = true;
+  if (spec.process && listen) spec.process.env = [...(spec.process.env ?? []), `LISTEN_FDS=${listen}`, "LISTEN_PID=1"];
   const rootfs = resolve(bundle, spec.root!.path);
   try {
     if (!fs.statSync(rootfs).isDirectory()) throw new TsrunError(`config.json: root.path: \`${rootfs}\` is not a directory`);
@@ -62,11 +69,8 @@ export function createContainer(ctx: Ctx, id: string, opts: CreateOptions): Crea
     host: { sourceKind: (p) => { try { return fs.statSync(p).isDirectory() ? "dir" : "file"; } catch { return undefined; } } },
   });
   for (const w of plan.warnings) ctx.log.debug(w);
-  if (spec.process?.terminal && !opts.consoleSocket) {
-    throw new TsrunError("cannot allocate tty if runc will detach without setting console socket");
-  }
-  if (spec.process?.terminal) throw new TsrunError("config.json: process.terminal: terminals are not supported yet");
-  const consoleFd = -1;
+  const con = openConsole(!!spec.process?.terminal, opts.consoleSocket, !opts.foreground);
+  const consoleFd = con.child;
 
   const sys = ctx.sys();
   const h = ctx.store().create(id);
@@ -139,8 +143,9 @@ export function createContainer(ctx: Ctx, id: string, opts: CreateOptions): Crea
     st.phase = "created";
     h.write(st);
     if (opts.pidFile) writePidFile(opts.pidFile, pid);
-    return { h, st, pid };
+    return { h, st, pid, console: con.ours };
   } catch (e) {
+    closeFd(con.ours);
     if (syncFd >= 0) { try { fs.closeSync(syncFd); } catch { /* closed */ } }
     if (pid > 0) { try { process.kill(pid, "SIGKILL"); } catch { /* gone */ } }
     try { cg.killAll(9); } catch { /* nothing there */ }
@@ -151,7 +156,7 @@ export function createContainer(ctx: Ctx, id: string, opts: CreateOptions): Crea
   }
 }
 
-function childFailure(m: ReturnType<typeof recvMsg>, describe: (i: number) => string): TsrunError {
+export function childFailure(m: ReturnType<typeof recvMsg>, describe: (i: number) => string): TsrunError {
   if (m.type === "error") {
     if (m.text.startsWith("exec:")) return new TsrunError(`unable to start container process: ${m.text}`, errnoName(m.errno));
     const detail = m.text ? ` (${m.text})` : "";

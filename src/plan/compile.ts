@@ -11,6 +11,7 @@ import { Op, OpFlag, PlanFlag, NAMESPACES, type NamespaceType } from "./ops.js";
 import { MS, parseMountOptions } from "./mount-options.js";
 import { capMask, CapError, RLIMITS } from "./caps.js";
 import { planHookSync, planStartContainer } from "./hooks.js";
+import { planConsole } from "./exec.js";
 
 export interface HostView {
   /** stat of a bind source on the host: "dir", "file", or undefined when it does not exist */
@@ -42,7 +43,7 @@ const S_IFCHR = 0o020000;
 const S_IFBLK = 0o060000;
 const S_IFIFO = 0o010000;
 /** setns order: user first (it decides what the others may do), mount last */
-const JOIN_ORDER: NamespaceType[] = ["user", "ipc", "uts", "network", "pid", "cgroup", "time", "mount"];
+export const JOIN_ORDER: NamespaceType[] = ["user", "ipc", "uts", "network", "pid", "cgroup", "time", "mount"];
 
 export class SpecError extends TsrunError {
   constructor(path: string, msg: string) {
@@ -238,6 +239,7 @@ export function compileInit(spec: Spec, opts: InitOptions): Plan {
   for (const path of spec.linux?.readonlyPaths ?? []) b.op(Op.READONLY_PATH, `readonly path "${path}"`, { s: [path] });
   for (const path of spec.linux?.maskedPaths ?? []) b.op(Op.MASK_PATH, `mask path "${path}"`, { s: [path] });
   if (p) {
+    if (p.terminal) planConsole(b, p);
     planProcess(b, spec, { gateOnStart: true, seccomp: opts.seccomp });
   } else {
     b.op(Op.REPORT_READY, "report ready");

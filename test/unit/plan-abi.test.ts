@@ -11,11 +11,11 @@ const planH = readFileSync(join(repoRoot, "native", "plan.h"), "utf8");
 const syncH = readFileSync(join(repoRoot, "native", "sync.h"), "utf8");
 
 function enumValues(text: string, enumName: string): Map<string, number> {
-  const body = new RegExp(`enum ${enumName} \\{([\\s\\S]*?)\\};`).exec(text)![1];
+  const body = new RegExp(`enum ${enumName} \\{([\\s\\S]*?)\\};`).exec(text)![1].replace(/\/\*[\s\S]*?\*\//g, "");
   const out = new Map<string, number>();
   let next = 0;
   for (const raw of body.split("\n")) {
-    const line = raw.replace(/\/\*.*?\*\//g, "").trim();
+    const line = raw.trim();
     const m = /^(\w+)\s*(?:=\s*(\w+))?\s*,?$/.exec(line);
     if (!m) continue;
     next = m[2] !== undefined ? Number(m[2]) : next;
@@ -32,6 +32,8 @@ test("every plan opcode in TS equals the C enum, and none is missing", () => {
   for (const [name, v] of Object.entries(Op)) assert.equal(c.get(`OP_${name}`), v, `OP_${name}`);
   const cOps = [...c.keys()].filter((k) => k !== "OP__COUNT");
   assert.equal(cOps.length, Object.keys(Op).length, "an opcode exists in plan.h but not in ops.ts");
+  const max = Math.max(...Object.values(Op));
+  assert.ok(c.get("OP__COUNT")! > max, "OP__COUNT is past every opcode");
 });
 
 test("plan header constants and flags match", () => {

@@ -1,0 +1,96 @@
+/**
+ * What run and exec share when tsrun stays in the foreground: signal forwarding,
+ * waiting for the process (as a subreaper), the console (a console socket, or a pty
+ * that tsrun proxies to its own stdio), and LISTEN_FDS for socket activation.
+ */
+import * as fs from "node:fs";
+import { constants } from "node:os";
+import { TsrunError } from "../errors.js";
+import type { Sys } from "../sys/types.js";
+import { exitCodeOf } from "../sys/types.js";
+import { connectConsole, socketpair, copyWinsize, rawOn, rawOff, proxy } from "../sys/pty.js";
+
+const NOT_FORWARDED = new Set([
+  "SIGKILL", "SIGSTOP", "SIGCHLD", "SIGURG", "SIGWINCH", "SIGPROF", "SIGVTALRM", "SIGSEGV", "SIGBUS", "SIGILL",
+  "SIGFPE", "SIGTRAP", "SIGABRT", "SIGIOT", "SIGSYS", "SIGPOLL", "SIGIO", "SIGUNUSED", "SIGSTKFLT", "SIGPWR",
+  "SIGLOST", "SIGINFO",
+]);
+export const FORWARD = Object.keys(constants.signals).filter((s) => !NOT_FORWARDED.has(s)) as NodeJS.Signals[];
+
+/** Forward every catchable signal to pid; returns the function that stops it. */
+export function forwardSignals(sys: Sys, pid: number): () => void {
+  const pidfd = sys.pidfdOpen(pid);
+  const handlers = FORWARD.map((s) => {
+    const fn = (): void => { try { sys.pidfdSendSignal(pidfd, constants.signals[s]); } catch { /* exited */ } };
+    process.on(s, fn);
+    return [s, fn] as const;
+  });
+  return () => {
+    for (const [s, fn] of handlers) process.off(s, fn);
+    try { fs.closeSync(pidfd); } catch { /* closed */ }
+  };
+}
+
+/** Reap everything reparented to us; resolve with pid's exit code (128+signal when killed). */
+export async function waitExit(sys: Sys, pid: number): Promise<number> {
+  for (;;) {
+    const w = await sys.waitpid(-1);
+    if (w.pid === pid) return exitCodeOf(w.status);
+  }
+}
+
+const DETACH_TTY = "cannot allocate tty if runc will detach without setting console socket";
+
+/** The two ends of the console: `child` goes to the executor, `ours` (-1 unless tsrun proxies) receives the master. */
+export interface ConsoleEnds { child: number; ours: number }
+
+export function openConsole(terminal: boolean, socketPath: string | undefined, detach: boolean): ConsoleEnds {
+  if (!terminal) return { child: -1, ours: -1 };
+  if (socketPath) return { child: connectConsole(socketPath), ours: -1 };
+  if (detach) throw new TsrunError(DETACH_TTY);
+  const [ours, child] = socketpair();
+  return { child, ours };
+}
+
+export function closeFd(fd: number): void {
+  if (fd >= 0) { try { fs.closeSync(fd); } catch { /* closed */ } }
+}
+
+/**
+ * Proxy the pty master to our stdio: raw mode when stdin is a tty, its window size
+ * now and on SIGWINCH, stdin's EOF as ^D. The promise settles when the slave closes.
+ */
+export function ptySession(master: number): { done: Promise<void>; stop: () => void } {
+  const raw = rawOn(0);
+  if (!copyWinsize(0, master)) copyWinsize(1, master);
+  const winch = (): void => { if (!copyWinsize(0, master)) copyWinsize(1, master); };
+  process.on("SIGWINCH", winch);
+  let stopped = false;
+  const stop = (): void => {
+    if (stopped) return;
+    stopped = true;
+    process.off("SIGWINCH", winch);
+    if (raw) rawOff();
+  };
+  const done = proxy(master, 0, 1).then(() => stop());
+  return { done, stop };
+}
+
+/** After the exit: give the proxy a moment to copy the last output, then stop regardless. */
+export async function endSession(s: { done: Promise<void>; stop: () => void }): Promise<void> {
+  const finished = await Promise.race([s.done.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 2000).unref())]);
+  s.stop();
+  // a process left behind still holds the slave: the proxy thread would keep us alive
+  if (!finished) setTimeout(() => process.exit(), 50).unref();
+}
+
+/**
+ * Socket activation (runc's behaviour): when LISTEN_PID is our pid, the LISTEN_FDS fds
+ * (3 onwards) go to the container before the --preserve-fds ones, and the process sees
+ * LISTEN_FDS=n and LISTEN_PID=1.
+ */
+export function listenFds(env: NodeJS.ProcessEnv = process.env): number {
+  const n = Number(env.LISTEN_FDS ?? "");
+  if (!env.LISTEN_FDS || !/^\d+$/.test(env.LISTEN_FDS) || Number(env.LISTEN_PID) !== process.pid) return 0;
+  return n;
+}
