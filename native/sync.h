@@ -10,6 +10,9 @@
  *   child  -> parent  MSG_PID           {pid}     pid of the process that will exec (after FORK_INIT)
  *   child  -> parent  MSG_READY         {}        every op before OP_WAIT_START / OP_EXEC is done
  *   child  -> parent  MSG_ERROR         {op, err, text}  op index that failed, errno, detail
+ *   child  -> parent  MSG_SECCOMP_FD    {} + SCM_RIGHTS  the listener fd of a NEW_LISTENER (notify) filter;
+ *                                       sent right after the load, always before READY. The parent
+ *                                       must receive every message with recvmsg while it expects one.
  *
  * Sequence: clone -> [MAPS_REQUEST -> (parent writes maps)] -> GO -> [PID] -> ops... -> READY | ERROR
  * The parent sends GO exactly once. EOF on the socket before READY means the child died.
@@ -24,6 +27,7 @@ enum tsrun_msg_type {
   MSG_PID = 3,
   MSG_READY = 4,
   MSG_ERROR = 5,
+  MSG_SECCOMP_FD = 20,
 };
 
 #define TSRUN_MSG_TEXT 240

@@ -75,6 +75,8 @@ struct tsrun_sys {
   /* sync socket (MSG_NOSIGNAL is passed by the caller) */
   long (*send)(int fd, const void *buf, size_t n, int flags);
   long (*recv)(int fd, void *buf, size_t n, int flags);
+  /* sendmsg(fd, {buf, n} + SCM_RIGHTS [passfd], MSG_NOSIGNAL) */
+  long (*send_fd)(int fd, const void *buf, size_t n, int passfd);
   long (*execve)(const char *path, char *const argv[], char *const envp[]);
   /* terminate the calling process at once (exit_group); the fake records and returns */
   void (*exit)(int status);

@@ -14,6 +14,8 @@ import { recvMsg, sendMsg } from "../sys/sync.js";
 import { runHooks } from "../hooks.js";
 import { ociState } from "../container.js";
 import { writeIdMaps } from "../userns.js";
+import { closeFd, recvMsgFd } from "../sys/fdmsg.js";
+import { listenerState, sendToListener } from "../seccomp/notify.js";
 
 export interface CreateOptions {
   bundle?: string; pidFile?: string; consoleSocket?: string; pivot?: boolean; preserveFds?: string;
@@ -53,10 +55,12 @@ export function createContainer(ctx: Ctx, id: string, opts: CreateOptions): Crea
     throw new TsrunError(`config.json: root.path: stat \`${rootfs}\`: ${(e as NodeJS.ErrnoException).code}`);
   }
   const seccomp = spec.linux?.seccomp ? compileSeccomp(spec.linux.seccomp) : null;
-  if (seccomp?.notify) throw new TsrunError("config.json: linux.seccomp: SCMP_ACT_NOTIFY is not supported yet");
+  if (seccomp?.notify && !seccomp.listenerPath) {
+    throw new TsrunError("config.json: linux.seccomp.listenerPath: SCMP_ACT_NOTIFY needs a listener socket path");
+  }
   for (const name of seccomp?.skipped ?? []) ctx.log.debug(`seccomp: syscall "${name}" is unknown to libseccomp, rule skipped`);
   const plan = compileInit(spec, {
-    seccomp: seccomp ? { filter: seccomp.filter, flags: seccomp.flags } : undefined,
+    seccomp: seccomp ? { filter: seccomp.filter, flags: seccomp.flags, notify: seccomp.notify } : undefined,
     rootfs, bundle, noPivot: opts.pivot === false,
     host: { sourceKind: (p) => { try { return fs.statSync(p).isDirectory() ? "dir" : "file"; } catch { return undefined; } } },
   });
@@ -118,6 +122,7 @@ export function createContainer(ctx: Ctx, id: string, opts: CreateOptions): Crea
       st.initStartTime = readProcStat(pid)?.startTime ?? 0;
       h.write(st);
     }
+    if (seccomp?.notify) passListenerFd(syncFd, seccomp.listenerPath!, seccomp.listenerMetadata, st, plan.describe);
     const m = recvMsg(syncFd);
     if (m.type !== "ready") throw childFailure(m, plan.describe);
     fs.closeSync(syncFd);
@@ -138,6 +143,18 @@ export function createContainer(ctx: Ctx, id: string, opts: CreateOptions): Crea
     try { cg.destroy(); } catch (ce) { ctx.log.warn(`cleanup: ${(ce as Error).message}`); }
     h.remove();
     throw e;
+  }
+}
+
+/** SCMP_ACT_NOTIFY: the child's MSG_SECCOMP_FD → the agent at listenerPath (see seccomp/notify.ts). */
+function passListenerFd(syncFd: number, path: string, metadata: string | undefined, st: ContainerState, describe: (i: number) => string): void {
+  const m = recvMsgFd(syncFd);
+  if (m.type !== "seccomp-fd") throw childFailure(m, describe);
+  if (m.fd < 0) throw new TsrunError("sync: seccomp listener fd missing from the child's message");
+  try {
+    sendToListener(path, m.fd, listenerState(st.ociVersion, st.pid, metadata, ociState(st, "creating")));
+  } finally {
+    closeFd(m.fd);
   }
 }
 

@@ -6,7 +6,7 @@ import { readSync, writeSync } from "node:fs";
 
 export const MSG_SIZE = 256;
 export const MSG_TEXT = 240;
-export const MsgType = { MAPS_REQUEST: 1, GO: 2, PID: 3, READY: 4, ERROR: 5 } as const;
+export const MsgType = { MAPS_REQUEST: 1, GO: 2, PID: 3, READY: 4, ERROR: 5, SECCOMP_FD: 20 } as const;
 
 export type SyncMsg =
   | { type: "maps-request"; pid: number }
@@ -14,6 +14,8 @@ export type SyncMsg =
   | { type: "pid"; pid: number }
   | { type: "ready" }
   | { type: "error"; op: number; errno: number; text: string }
+  /** carries the seccomp listener fd (SCM_RIGHTS); decodeMsg leaves fd -1, recvMsgFd fills it */
+  | { type: "seccomp-fd"; fd: number }
   | { type: "eof" };
 
 export function decodeMsg(buf: Buffer, n: number): SyncMsg {
@@ -28,6 +30,7 @@ export function decodeMsg(buf: Buffer, n: number): SyncMsg {
     case MsgType.GO: return { type: "go" };
     case MsgType.PID: return { type: "pid", pid };
     case MsgType.READY: return { type: "ready" };
+    case MsgType.SECCOMP_FD: return { type: "seccomp-fd", fd: -1 };
     case MsgType.ERROR: {
       const raw = buf.subarray(16, 16 + MSG_TEXT);
       const end = raw.indexOf(0);
@@ -44,6 +47,7 @@ export function encodeMsg(msg: SyncMsg): Buffer {
     case "go": buf.writeUInt32LE(MsgType.GO, 0); break;
     case "pid": buf.writeUInt32LE(MsgType.PID, 0); buf.writeInt32LE(msg.pid, 12); break;
     case "ready": buf.writeUInt32LE(MsgType.READY, 0); break;
+    case "seccomp-fd": buf.writeUInt32LE(MsgType.SECCOMP_FD, 0); break;
     case "error":
       buf.writeUInt32LE(MsgType.ERROR, 0); buf.writeInt32LE(msg.op, 4); buf.writeInt32LE(msg.errno, 8);
       buf.write(msg.text.slice(0, MSG_TEXT - 1), 16);
