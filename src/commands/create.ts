@@ -55,9 +55,6 @@ export function createContainer(ctx: Ctx, id: string, opts: CreateOptions): Crea
     throw new TsrunError(`config.json: root.path: stat \`${rootfs}\`: ${(e as NodeJS.ErrnoException).code}`);
   }
   const seccomp = spec.linux?.seccomp ? compileSeccomp(spec.linux.seccomp) : null;
-  if (seccomp?.notify && !seccomp.listenerPath) {
-    throw new TsrunError("config.json: linux.seccomp.listenerPath: SCMP_ACT_NOTIFY needs a listener socket path");
-  }
   for (const name of seccomp?.skipped ?? []) ctx.log.debug(`seccomp: syscall "${name}" is unknown to libseccomp, rule skipped`);
   const plan = compileInit(spec, {
     seccomp: seccomp ? { filter: seccomp.filter, flags: seccomp.flags, notify: seccomp.notify } : undefined,
