@@ -14,8 +14,7 @@ import { recvMsg, sendMsg } from "../sys/sync.js";
 import { runHooks } from "../hooks.js";
 import { ociState } from "../container.js";
 import { writeIdMaps } from "../userns.js";
-import { closeFd, recvMsgFd } from "../sys/fdmsg.js";
-import { listenerState, sendToListener } from "../seccomp/notify.js";
+import { listenerState, passListenerFd } from "../seccomp/notify.js";
 
 export interface CreateOptions {
   bundle?: string; pidFile?: string; consoleSocket?: string; pivot?: boolean; preserveFds?: string;
@@ -119,7 +118,10 @@ export function createContainer(ctx: Ctx, id: string, opts: CreateOptions): Crea
       st.initStartTime = readProcStat(pid)?.startTime ?? 0;
       h.write(st);
     }
-    if (seccomp?.notify) passListenerFd(syncFd, seccomp.listenerPath!, seccomp.listenerMetadata, st, plan.describe);
+    if (seccomp?.notify) {
+      const json = listenerState(st.ociVersion, st.pid, seccomp.listenerMetadata, ociState(st, "creating"));
+      passListenerFd(syncFd, seccomp.listenerPath!, json, (m) => childFailure(m, plan.describe));
+    }
     const m = recvMsg(syncFd);
     if (m.type !== "ready") throw childFailure(m, plan.describe);
     fs.closeSync(syncFd);
@@ -140,18 +142,6 @@ export function createContainer(ctx: Ctx, id: string, opts: CreateOptions): Crea
     try { cg.destroy(); } catch (ce) { ctx.log.warn(`cleanup: ${(ce as Error).message}`); }
     h.remove();
     throw e;
-  }
-}
-
-/** SCMP_ACT_NOTIFY: the child's MSG_SECCOMP_FD → the agent at listenerPath (see seccomp/notify.ts). */
-function passListenerFd(syncFd: number, path: string, metadata: string | undefined, st: ContainerState, describe: (i: number) => string): void {
-  const m = recvMsgFd(syncFd);
-  if (m.type !== "seccomp-fd") throw childFailure(m, describe);
-  if (m.fd < 0) throw new TsrunError("sync: seccomp listener fd missing from the child's message");
-  try {
-    sendToListener(path, m.fd, listenerState(st.ociVersion, st.pid, metadata, ociState(st, "creating")));
-  } finally {
-    closeFd(m.fd);
   }
 }
 

@@ -26,7 +26,8 @@
  * (e.g. with SECCOMP_USER_NOTIF_FLAG_CONTINUE); until it does, that step of the setup waits.
  */
 import { TsrunError } from "../errors.js";
-import { closeFd, connectUnix, sendWithFd } from "../sys/fdmsg.js";
+import { closeFd, connectUnix, recvMsgFd, sendWithFd } from "../sys/fdmsg.js";
+import type { SyncMsg } from "../sys/sync.js";
 
 export const SECCOMP_FD_NAME = "seccompFd";
 
@@ -49,5 +50,21 @@ export function sendToListener(listenerPath: string, listenerFd: number, stateJs
     throw e;
   } finally {
     closeFd(sock);
+  }
+}
+
+/**
+ * The parent's part, between GO and READY: receive MSG_SECCOMP_FD (recvmsg: it carries the
+ * fd) and pass the fd on to the listener. Any other message becomes `unexpected(m)`
+ * (the child's error report, or EOF). Shared by create and, later, exec.
+ */
+export function passListenerFd(syncFd: number, listenerPath: string, stateJson: string, unexpected: (m: SyncMsg) => Error): void {
+  const m = recvMsgFd(syncFd);
+  if (m.type !== "seccomp-fd") throw unexpected(m);
+  if (m.fd < 0) throw new TsrunError("sync: seccomp listener fd missing from the child's message");
+  try {
+    sendToListener(listenerPath, m.fd, stateJson);
+  } finally {
+    closeFd(m.fd);
   }
 }
