@@ -15,6 +15,7 @@ import { runHooks } from "../hooks.js";
 import { ociState } from "../container.js";
 import { writeIdMaps } from "../userns.js";
 import { listenerState, passListenerFd } from "../seccomp/notify.js";
+import { setupDeathHint } from "../seccomp/diagnose.js";
 
 export interface CreateOptions {
   bundle?: string; pidFile?: string; consoleSocket?: string; pivot?: boolean; preserveFds?: string;
@@ -123,7 +124,7 @@ export function createContainer(ctx: Ctx, id: string, opts: CreateOptions): Crea
       passListenerFd(syncFd, seccomp.listenerPath!, json, (m) => childFailure(m, plan.describe));
     }
     const m = recvMsg(syncFd);
-    if (m.type !== "ready") throw childFailure(m, plan.describe);
+    if (m.type !== "ready") throw childFailure(m, plan.describe, m.type === "eof" ? setupDeathHint(pid, seccomp !== null) : "");
     fs.closeSync(syncFd);
     syncFd = -1;
     const state = ociState(st, "created");
@@ -145,13 +146,13 @@ export function createContainer(ctx: Ctx, id: string, opts: CreateOptions): Crea
   }
 }
 
-function childFailure(m: ReturnType<typeof recvMsg>, describe: (i: number) => string): TsrunError {
+function childFailure(m: ReturnType<typeof recvMsg>, describe: (i: number) => string, hint = ""): TsrunError {
   if (m.type === "error") {
     if (m.text.startsWith("exec:")) return new TsrunError(`unable to start container process: ${m.text}`, errnoName(m.errno));
     const detail = m.text ? ` (${m.text})` : "";
     return new TsrunError(`${describe(m.op)} (op ${m.op}): ${errnoName(m.errno)}${detail}`, errnoName(m.errno));
   }
-  if (m.type === "eof") return new TsrunError("container init exited during setup");
+  if (m.type === "eof") return new TsrunError(`container init exited during setup${hint}`);
   return new TsrunError(`sync: unexpected message "${m.type}" from container init`);
 }
 

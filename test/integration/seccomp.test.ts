@@ -100,6 +100,18 @@ test("an allowlist holding only what the process needs plus execve: tsrun makes 
   assert.equal(r.stdout, "still alive\n");
 });
 
+test("without noNewPrivileges a tight allowlist kills tsrun's own setup: create says so in one line, leaves nothing", () => {
+  // loaded before the capabilities are dropped, the filter also sees prctl, capset, setresuid, ...
+  const p = { defaultAction: "SCMP_ACT_KILL_PROCESS", syscalls: [{ names: ["execve", "write", "exit_group"], action: "SCMP_ACT_ALLOW" }] };
+  const b = h.bundle({ process: { args: [H, "echo", "hi"], noNewPrivileges: false }, linux: { seccomp: p } });
+  const id = h.id();
+  const r = h.run(["create", "--bundle", b, id]);
+  assert.equal(r.status, 1);
+  assert.equal(r.stderr.split("\n").length, 2, r.stderr);
+  assert.match(r.stderr, /^container init exited during setup: killed by SIGSYS: the seccomp profile refuses a syscall tsrun makes after loading it/);
+  h.assertGone(id);
+});
+
 test("a syscall newer than every syscall an ERRNO(EPERM) profile names gets ENOSYS, an older unnamed one EPERM", () => {
   // the profile names only syscalls up to getcwd (79) besides execve: mkdir (83) is newer, kcmp (312) too
   const p = { defaultAction: "SCMP_ACT_ERRNO", defaultErrnoRet: 1, syscalls: [{ names: ["execve", "brk", "arch_prctl", "write", "exit_group", "mmap", "getcwd", "readlink", "uname", "mprotect", "ioctl", "fstat", "munmap"], action: "SCMP_ACT_ALLOW" }] };
