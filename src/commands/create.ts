@@ -120,7 +120,7 @@ export function createContainer(ctx: Ctx, id: string, opts: CreateOptions): Crea
       h.write(st);
     }
     if (seccomp?.notify) {
-      const json = listenerState(st.ociVersion, st.pid, seccomp.listenerMetadata, ociState(st, "creating"));
+      const json = listenerState(st.pid, seccomp.listenerMetadata, ociState(st, "creating"));
       passListenerFd(syncFd, seccomp.listenerPath!, json, (m) => childFailure(m, plan.describe));
     }
     const m = recvMsg(syncFd);

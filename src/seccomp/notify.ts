@@ -28,12 +28,16 @@
 import { TsrunError } from "../errors.js";
 import { closeFd, connectUnix, recvMsgFd, sendWithFd } from "../sys/fdmsg.js";
 import type { SyncMsg } from "../sys/sync.js";
+import { SPEC_VERSION_MAX } from "../version.js";
 
 export const SECCOMP_FD_NAME = "seccompFd";
 
-/** The JSON the listener receives (runtime-spec "seccomp state", runc's key order). */
-export function listenerState(ociVersion: string, pid: number, metadata: string | undefined, state: Record<string, unknown>): string {
-  const o: Record<string, unknown> = { ociVersion, fds: [SECCOMP_FD_NAME], pid };
+/**
+ * The JSON the listener receives (runtime-spec "seccomp state", runc's key order). Its
+ * ociVersion is the spec version the runtime supports (runc: specs.Version), not the bundle's.
+ */
+export function listenerState(pid: number, metadata: string | undefined, state: Record<string, unknown>): string {
+  const o: Record<string, unknown> = { ociVersion: SPEC_VERSION_MAX, fds: [SECCOMP_FD_NAME], pid };
   if (metadata) o.metadata = metadata;
   o.state = state;
   return JSON.stringify(o);
