@@ -144,9 +144,24 @@ static long op_seccomp(struct xst *st, const struct tsrun_op *op)
   memcpy(g_filter, x_str(st, op->s[0]), (size_t)op->a);
   prog.len = (unsigned short)(op->a / 8);
   prog.filter = g_filter;
-  /* a NEW_LISTENER fd (if any) is closed at exec by close_range */
   long r = st->sys->seccomp(SECCOMP_SET_MODE_FILTER, (unsigned)op->b, &prog);
-  return r < 0 ? r : 0;
+  if (r < 0 || !(op->b & SECCOMP_FILTER_FLAG_NEW_LISTENER))
+    return r < 0 ? r : 0;
+  /* SCMP_ACT_NOTIFY: r is the listener fd; hand it to the parent (who passes it on to
+   * listenerPath) and keep no copy. The plan puts this load before READY. */
+  if (st->ctx->ready_sent) {
+    st->sys->close((int)r);
+    return -EINVAL;
+  }
+  struct tsrun_msg m;
+  long s;
+  memset(&m, 0, sizeof m);
+  m.type = MSG_SECCOMP_FD;
+  do
+    s = st->sys->send_fd(st->ctx->sync_fd, &m, sizeof m, (int)r);
+  while (s == -EINTR);
+  st->sys->close((int)r);
+  return s < 0 ? s : 0;
 }
 
 /* Go's exec.LookPath findExecutable: 0, or -errno with *stage 1 when stat failed. */

@@ -12,6 +12,9 @@
  *   child  -> parent  MSG_ERROR         {op, err, text}  op index that failed, errno, detail
  *   child  -> parent  MSG_HOOKS         {pid=point}  OP_HOOK_SYNC: run the hooks of that point
  *   parent -> child   MSG_HOOKS_DONE    {}        they ran; any other answer or EOF stops the child
+ *   child  -> parent  MSG_SECCOMP_FD    {} + SCM_RIGHTS  the listener fd of a NEW_LISTENER (notify) filter;
+ *                                       sent right after the load, always before READY. The parent
+ *                                       must receive every message with recvmsg while it expects one.
  *
  * Sequence: clone -> [MAPS_REQUEST -> (parent writes maps)] -> GO -> [PID] -> ops... -> READY | ERROR
  * The parent sends GO exactly once. EOF on the socket before READY means the child died.
@@ -28,6 +31,7 @@ enum tsrun_msg_type {
   MSG_ERROR = 5,
   MSG_HOOKS = 15,      /* child -> parent {pid = hook point}: run the hooks for that point, then answer */
   MSG_HOOKS_DONE = 16, /* parent -> child {}: hooks ran, carry on */
+  MSG_SECCOMP_FD = 20,
 };
 
 #define TSRUN_MSG_TEXT 240

@@ -76,6 +76,8 @@ struct tsrun_sys {
   long (*send)(int fd, const void *buf, size_t n, int flags);
   long (*recv)(int fd, void *buf, size_t n, int flags);
   long (*sendmsg)(int fd, const void *msghdr, int flags); /* console socket: SCM_RIGHTS */
+  /* sendmsg(fd, {buf, n} + SCM_RIGHTS [passfd], MSG_NOSIGNAL) */
+  long (*send_fd)(int fd, const void *buf, size_t n, int passfd);
   long (*execve)(const char *path, char *const argv[], char *const envp[]);
   /* terminate the calling process at once (exit_group); the fake records and returns */
   void (*exit)(int status);

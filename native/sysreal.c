@@ -8,6 +8,8 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdint.h>
+#include <string.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -77,6 +79,25 @@ static long r_rt_sigaction(int sig, const struct tsrun_ksigaction *a, struct tsr
 static long r_rt_sigprocmask(int how, const uint64_t *s, uint64_t *o, size_t n) { return ret(syscall(SYS_rt_sigprocmask, how, s, o, n)); }
 static long r_send(int fd, const void *b, size_t n, int f) { return ret(syscall(SYS_sendto, fd, b, n, f, (void *)0, 0)); }
 static long r_recv(int fd, void *b, size_t n, int f) { return ret(syscall(SYS_recvfrom, fd, b, n, f, (void *)0, (void *)0)); }
+static long r_send_fd(int fd, const void *b, size_t n, int passfd)
+{
+  union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int))]; } c;
+  struct iovec iov = { (void *)b, n };
+  struct msghdr m;
+  struct cmsghdr *cm;
+  memset(&m, 0, sizeof m);
+  memset(&c, 0, sizeof c);
+  m.msg_iov = &iov;
+  m.msg_iovlen = 1;
+  m.msg_control = c.buf;
+  m.msg_controllen = sizeof c.buf;
+  cm = CMSG_FIRSTHDR(&m);
+  cm->cmsg_level = SOL_SOCKET;
+  cm->cmsg_type = SCM_RIGHTS;
+  cm->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(cm), &passfd, sizeof passfd);
+  return ret(syscall(SYS_sendmsg, fd, &m, MSG_NOSIGNAL));
+}
 static long r_execve(const char *p, char *const a[], char *const e[]) { return ret(syscall(SYS_execve, p, a, e)); }
 static long r_wait4(int pid, int *status, int options) { return ret(syscall(SYS_wait4, pid, status, options, (void *)0)); }
 static long r_sendmsg(int fd, const void *m, int flags) { return ret(syscall(SYS_sendmsg, fd, m, flags)); }
@@ -99,6 +120,6 @@ const struct tsrun_sys tsrun_sys_real = {
   .setresuid = r_setresuid, .setresgid = r_setresgid, .setgroups = r_setgroups,
   .capget = r_capget, .capset = r_capset, .seccomp = r_seccomp,
   .rt_sigaction = r_rt_sigaction, .rt_sigprocmask = r_rt_sigprocmask,
-  .send = r_send, .recv = r_recv, .sendmsg = r_sendmsg, .execve = r_execve, .exit = r_exit,
+  .send = r_send, .recv = r_recv, .sendmsg = r_sendmsg, .send_fd = r_send_fd, .execve = r_execve, .exit = r_exit,
   .wait4 = r_wait4,
 };

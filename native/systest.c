@@ -507,7 +507,7 @@ static long f_capset(struct tsrun_cap_header *h, const struct tsrun_cap_data *d)
 static long f_seccomp(unsigned op, unsigned flags, const struct sock_fprog *p)
 {
   CALL("seccomp(%u,0x%x,len=%u,k0=0x%x)", op, flags, p->len, p->len ? p->filter[0].k : 0);
-  return end(0);
+  return end(flags & 8 ? 7 : 0); /* NEW_LISTENER: a listener fd */
 }
 static long f_rt_sigaction(int sig, const struct tsrun_ksigaction *a, struct tsrun_ksigaction *o, size_t n)
 {
@@ -546,6 +546,14 @@ static long f_recv(int fd, void *buf, size_t n, int flags)
   m.type = MSG_GO;
   memcpy(buf, &m, n < sizeof m ? n : sizeof m);
   return end((long)sizeof m);
+}
+static long f_send_fd(int fd, const void *buf, size_t n, int passfd)
+{
+  struct tsrun_msg m;
+  memset(&m, 0, sizeof m);
+  memcpy(&m, buf, n < sizeof m ? n : sizeof m);
+  CALL("send_fd(%d,type=%u,fd=%d)", fd, m.type, passfd);
+  return end((long)n);
 }
 static long f_execve(const char *path, char *const argv[], char *const envp[])
 {
@@ -592,6 +600,6 @@ const struct tsrun_sys tsrun_sys_test = {
   .setresuid = f_setresuid, .setresgid = f_setresgid, .setgroups = f_setgroups,
   .capget = f_capget, .capset = f_capset, .seccomp = f_seccomp,
   .rt_sigaction = f_rt_sigaction, .rt_sigprocmask = f_rt_sigprocmask,
-  .send = f_send, .recv = f_recv, .sendmsg = f_sendmsg, .execve = f_execve, .exit = f_exit,
+  .send = f_send, .recv = f_recv, .sendmsg = f_sendmsg, .send_fd = f_send_fd, .execve = f_execve, .exit = f_exit,
   .wait4 = f_wait4,
 };

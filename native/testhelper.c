@@ -66,6 +66,8 @@
  *   tty                    ttyname(0), or "not a tty" (exit 0 either way)
  *   winsize                "rows cols" of the terminal on fd 0
  *   personality            personality(0xffffffff) as "0x%08x"
+ *   syscall NAME [ARG]     tries one syscall: "ok" (exit 0) or the errno name (exit 1);
+ *                          unshare keyctl kcmp getcwd, mkdir PATH, personality N
  *   sleep-then-exit SECONDS [N]   nothing; sleeps, then exits with N (0)
  */
 #define _GNU_SOURCE
@@ -113,6 +115,7 @@ int c_exec(int argc, char **argv);
 int c_tty(int argc, char **argv);
 int c_winsize(int argc, char **argv);
 int c_personality(int argc, char **argv);
+int c_syscall(int argc, char **argv);
 
 
 const char *errname(int e)
@@ -413,6 +416,7 @@ static const struct command {
 	{ "tty", c_tty, 0, 0, "" },
 	{ "winsize", c_winsize, 0, 0, "" },
 	{ "personality", c_personality, 0, 0, "" },
+	{ "syscall", c_syscall, 1, 2, "NAME [ARG]" },
 	{ "sleep-then-exit", c_sleep_exit, 1, 2, "SECONDS [N]" },
 };
 

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -444,5 +446,46 @@ int c_personality(int argc, char **argv)
 	if (p < 0)
 		return fail_errno("personality");
 	printf("0x%08x\n", (unsigned)p);
+	return 0;
+}
+
+/*
+ * syscall NAME [ARG]: try one syscall, print "ok" (and the result for personality) or the
+ * errno name; exit 0 / 1. NAME: unshare (CLONE_NEWNS), keyctl (KEYCTL_GET_KEYRING_ID of the
+ * session keyring, no create), kcmp (own fd 0 with itself), mkdir ARG (mode 0755),
+ * personality ARG (a number: decimal or 0x...), getcwd.
+ */
+int c_syscall(int argc, char **argv)
+{
+	const char *n = argv[1];
+	char buf[4096];
+	long r;
+	errno = 0;
+	if (!strcmp(n, "unshare"))
+		r = unshare(CLONE_NEWNS);
+	else if (!strcmp(n, "keyctl"))
+		r = syscall(SYS_keyctl, 0 /* KEYCTL_GET_KEYRING_ID */, -3 /* KEY_SPEC_SESSION_KEYRING */, 0);
+	else if (!strcmp(n, "kcmp"))
+		r = syscall(SYS_kcmp, getpid(), getpid(), 0 /* KCMP_FILE */, 0, 0);
+	else if (!strcmp(n, "getcwd"))
+		r = syscall(SYS_getcwd, buf, sizeof buf);
+	else if (!strcmp(n, "mkdir") && argc > 2)
+		r = mkdir(argv[2], 0755);
+	else if (!strcmp(n, "personality") && argc > 2) {
+		char *end;
+		unsigned long v = strtoul(argv[2], &end, 0);
+		if (*end)
+			return fail("invalid number '%s'", argv[2]), 2;
+		r = syscall(SYS_personality, v);
+	} else
+		return fail("unknown syscall '%s' (unshare keyctl kcmp getcwd, mkdir PATH, personality N)", n), 2;
+	if (r < 0) {
+		printf("%s\n", errname(errno));
+		return 1;
+	}
+	if (!strcmp(n, "personality"))
+		printf("ok 0x%08lx\n", (unsigned long)r);
+	else
+		puts("ok");
 	return 0;
 }

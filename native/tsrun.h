@@ -27,6 +27,10 @@ int tsrun_spawn(const uint8_t *plan, uint32_t plan_len, const int32_t *in, int32
 int tsrun_send_fd(int sock, int fd, const char *text);
 /* Receive one fd sent with SCM_RIGHTS; returns the fd. */
 int tsrun_recv_fd(int sock, char *text, uint32_t text_len);
+/* Receive one datagram into buf (bytes, 0 at EOF, or -errno); *fd = the fd it carried, or -1. */
+int tsrun_recv_msg(int sock, void *buf, uint32_t len, int32_t *fd);
+/* Connect a SOCK_STREAM|SOCK_CLOEXEC unix socket to path: the fd or -errno. */
+int tsrun_unix_connect(const char *path);
 
 /* Terminals, runtime side (pty.c). */
 int tsrun_connect_unix(const char *path);   /* a connected SOCK_STREAM|SOCK_CLOEXEC fd */

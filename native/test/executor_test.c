@@ -390,11 +390,11 @@ TEST(deferred_seccomp_loads_last)
   o = pb_op(&P, OP_SECCOMP, OPF_DEFER);
   o->s[0] = pb_blob(&P, filt, sizeof filt);
   o->a = sizeof filt;
-  o->b = 8; /* SECCOMP_FILTER_FLAG_SPEC_ALLOW, passed through */
+  o->b = 4; /* SECCOMP_FILTER_FLAG_SPEC_ALLOW, passed through */
   pb_exec(&P, ARGV, ENV);
   CHECK(run(&P) == 0);
   const char *want[] = { "prctl(PR_SET_NO_NEW_PRIVS,1,0)", "send(5,READY", "rt_sigprocmask(",
-                         "close_range(3,", "seccomp(1,0x8,len=1,k0=0x7fff0000) = 0", "execve(", NULL };
+                         "close_range(3,", "seccomp(1,0x4,len=1,k0=0x7fff0000) = 0", "execve(", NULL };
   CHECK(has_seq(want));
   /* a failure is reported against the seccomp op, not the exec */
   systest_reset();
@@ -402,6 +402,34 @@ TEST(deferred_seccomp_loads_last)
   systest.fail_errno = EINVAL;
   CHECK(run(&P) == -EINVAL);
   CHECK(ctx.err_op == 2 && ctx.err_errno == EINVAL && !strcmp(ctx.err_text, "seccomp"));
+  CHECK(!strstr(systest_log(), "execve("));
+}
+
+TEST(notify_filter_sends_listener_fd_before_ready)
+{
+  struct tsrun_op *o;
+  uint8_t filt[8] = { 6, 0, 0, 0, 0, 0, 0xc0, 0x7f };
+  pb_init(&P);
+  o = pb_op(&P, OP_SECCOMP, 0);
+  o->s[0] = pb_blob(&P, filt, sizeof filt);
+  o->a = sizeof filt;
+  o->b = 8; /* SECCOMP_FILTER_FLAG_NEW_LISTENER: the fake returns fd 7 */
+  pb_op(&P, OP_REPORT_READY, 0);
+  pb_exec(&P, ARGV, ENV);
+  CHECK(run(&P) == 0);
+  const char *want[] = { "seccomp(1,0x8,len=1,k0=0x7fc00000) = 7", "send_fd(5,type=20,fd=7)", "close(7)",
+                         "send(5,READY", "execve(", NULL };
+  CHECK(has_seq(want));
+  /* a listener filter after READY is refused: nobody would receive the fd */
+  pb_init(&P);
+  pb_op(&P, OP_REPORT_READY, 0);
+  o = pb_op(&P, OP_SECCOMP, OPF_DEFER);
+  o->s[0] = pb_blob(&P, filt, sizeof filt);
+  o->a = sizeof filt;
+  o->b = 8;
+  pb_exec(&P, ARGV, ENV);
+  systest_reset();
+  CHECK(run(&P) == -EINVAL);
   CHECK(!strstr(systest_log(), "execve("));
 }
 
@@ -789,6 +817,7 @@ int main(void)
   RUN(proc_files_and_misc);
   RUN(malformed_plans);
   RUN(plan_without_exec_returns);
+  RUN(notify_filter_sends_listener_fd_before_ready);
   printf("%d passed, %d failed\n", passed, failed);
   return failed ? 1 : 0;
 }

@@ -15,6 +15,9 @@ import { runCreateHooks, checkHookPaths } from "../hooks.js";
 import { ociState } from "../container.js";
 import { writeIdMaps } from "../userns.js";
 import { openConsole, closeFd, listenFds } from "./foreground.js";
+import { listenerState, sendToListener } from "../seccomp/notify.js";
+import { recvMsgFd } from "../sys/fdmsg.js";
+import { setupDeathHint } from "../seccomp/diagnose.js";
 
 export interface CreateOptions {
   bundle?: string; pidFile?: string; consoleSocket?: string; pivot?: boolean; preserveFds?: string;
@@ -61,10 +64,9 @@ export function createContainer(ctx: Ctx, id: string, opts: CreateOptions): Crea
   }
   checkHookPaths(spec);
   const seccomp = spec.linux?.seccomp ? compileSeccomp(spec.linux.seccomp) : null;
-  if (seccomp?.notify) throw new TsrunError("config.json: linux.seccomp: SCMP_ACT_NOTIFY is not supported yet");
   for (const name of seccomp?.skipped ?? []) ctx.log.debug(`seccomp: syscall "${name}" is unknown to libseccomp, rule skipped`);
   const plan = compileInit(spec, {
-    seccomp: seccomp ? { filter: seccomp.filter, flags: seccomp.flags } : undefined,
+    seccomp: seccomp ? { filter: seccomp.filter, flags: seccomp.flags, notify: seccomp.notify } : undefined,
     rootfs, bundle, noPivot: opts.pivot === false,
     host: { sourceKind: (p) => { try { return fs.statSync(p).isDirectory() ? "dir" : "file"; } catch { return undefined; } } },
   });
@@ -132,11 +134,19 @@ export function createContainer(ctx: Ctx, id: string, opts: CreateOptions): Crea
       h.write(st);
     }
     for (;;) {
-      const m = recvMsg(syncFd);
+      const m = recvMsgFd(syncFd);                  // recvmsg: a seccomp listener fd may ride along
       if (m.type === "ready") break;
-      if (m.type !== "hooks") throw childFailure(m, plan.describe);
-      runCreateHooks(ctx, h.dir, spec, ociState(st, "created"));   // the child waits before pivot_root
-      sendMsg(syncFd, { type: "hooks-done" });
+      if (m.type === "hooks") {
+        runCreateHooks(ctx, h.dir, spec, ociState(st, "created"));   // the child waits before pivot_root
+        sendMsg(syncFd, { type: "hooks-done" });
+      } else if (m.type === "seccomp-fd" && seccomp?.notify) {
+        try {
+          sendToListener(seccomp.listenerPath!, m.fd, listenerState(st.pid, seccomp.listenerMetadata, ociState(st, "creating")));
+        } finally { closeFd(m.fd); }
+      } else {
+        if (m.type === "seccomp-fd") closeFd(m.fd);
+        throw childFailure(m, plan.describe, m.type === "eof" ? setupDeathHint(pid, seccomp !== null) : "");
+      }
     }
     fs.closeSync(syncFd);
     syncFd = -1;
@@ -156,13 +166,13 @@ export function createContainer(ctx: Ctx, id: string, opts: CreateOptions): Crea
   }
 }
 
-export function childFailure(m: ReturnType<typeof recvMsg>, describe: (i: number) => string): TsrunError {
+export function childFailure(m: ReturnType<typeof recvMsg>, describe: (i: number) => string, hint = ""): TsrunError {
   if (m.type === "error") {
     if (m.text.startsWith("exec:")) return new TsrunError(`unable to start container process: ${m.text}`, errnoName(m.errno));
     const detail = m.text ? ` (${m.text})` : "";
     return new TsrunError(`${describe(m.op)} (op ${m.op}): ${errnoName(m.errno)}${detail}`, errnoName(m.errno));
   }
-  if (m.type === "eof") return new TsrunError("container init exited during setup");
+  if (m.type === "eof") return new TsrunError(`container init exited during setup${hint}`);
   return new TsrunError(`sync: unexpected message "${m.type}" from container init`);
 }
 

@@ -5,7 +5,7 @@ import { CAPABILITIES } from "../plan/caps.js";
 import { knownMountOptions } from "../plan/mount-options.js";
 import { SPEC_VERSION_MIN, SPEC_VERSION_MAX } from "../version.js";
 import { HOOK_KINDS } from "../hooks.js";
-import { seccompFeatures } from "../seccomp/tables.js";
+import { seccompFeatures, seccompFeatureAnnotations } from "../seccomp/tables.js";
 
 export function features(): Record<string, unknown> {
   return {
@@ -22,8 +22,17 @@ export function features(): Record<string, unknown> {
       selinux: { enabled: false },
       intelRdt: { enabled: false },
     },
-    annotations: { "org.opencontainers.runc.checkpoint.enabled": "false", "io.github.tsrun.version": "0.1.0" },
+    annotations: sortedKeys({
+      ...seccompFeatureAnnotations(),
+      "io.github.tsrun.version": "0.1.0",
+      "org.opencontainers.runc.checkpoint.enabled": "false",
+    }),
   };
+}
+
+/** Go's encoding/json sorts map keys: runc's annotations come out in this order. */
+function sortedKeys(o: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 export default function featuresCmd(_ctx: Ctx): number {

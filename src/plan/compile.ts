@@ -19,7 +19,12 @@ export interface HostView {
 }
 
 /** A seccomp filter compiled by src/seccomp (libseccomp), ready for seccomp(2). */
-export interface SeccompPlan { filter: Buffer; flags: number }
+export interface SeccompPlan {
+  filter: Buffer;
+  flags: number;
+  /** NEW_LISTENER: the child sends the listener fd to the parent, so the load must come before READY */
+  notify?: boolean;
+}
 
 export interface ProcessOptions {
   gateOnStart: boolean;
@@ -195,10 +200,11 @@ export function planProcess(b: PlanBuilder, spec: Spec, opts: ProcessOptions): v
   const pathVar = env.filter((e) => e.startsWith("PATH=")).pop()?.slice(5) ?? DEFAULT_PATH;
   if (!env.some((e) => e.startsWith("HOME="))) env.push(`HOME=${(p.user?.uid ?? 0) === 0 ? "/root" : "/"}`);
   b.op(Op.LOOKUP_EXEC, `exec "${p.args![0]}"`, { s: [p.args![0], pathVar] });
+  if (sc?.notify && p.noNewPrivileges) seccompOp(0);     // the parent is gone after READY
   b.op(Op.REPORT_READY, "report ready");
   if (opts.gateOnStart) b.op(Op.WAIT_START, "wait for start");
   if (opts.gateOnStart) planStartContainer(b, spec);
-  if (sc && p.noNewPrivileges) seccompOp(OpFlag.DEFER);
+  if (sc && !sc.notify && p.noNewPrivileges) seccompOp(OpFlag.DEFER);
   b.op(Op.EXEC, `exec "${p.args![0]}"`, { a: p.args!.length, b: env.length, s: [{ list: p.args! }, { list: env }] });
 }
 

@@ -6,7 +6,7 @@ import { readSync, writeSync } from "node:fs";
 
 export const MSG_SIZE = 256;
 export const MSG_TEXT = 240;
-export const MsgType = { MAPS_REQUEST: 1, GO: 2, PID: 3, READY: 4, ERROR: 5, HOOKS: 15, HOOKS_DONE: 16 } as const;
+export const MsgType = { MAPS_REQUEST: 1, GO: 2, PID: 3, READY: 4, ERROR: 5, HOOKS: 15, HOOKS_DONE: 16, SECCOMP_FD: 20 } as const;
 
 export type SyncMsg =
   | { type: "maps-request"; pid: number }
@@ -16,6 +16,8 @@ export type SyncMsg =
   | { type: "error"; op: number; errno: number; text: string }
   | { type: "hooks"; point: number }
   | { type: "hooks-done" }
+  /** carries the seccomp listener fd (SCM_RIGHTS); decodeMsg leaves fd -1, recvMsgFd fills it */
+  | { type: "seccomp-fd"; fd: number }
   | { type: "eof" };
 
 export function decodeMsg(buf: Buffer, n: number): SyncMsg {
@@ -32,6 +34,7 @@ export function decodeMsg(buf: Buffer, n: number): SyncMsg {
     case MsgType.READY: return { type: "ready" };
     case MsgType.HOOKS: return { type: "hooks", point: pid };
     case MsgType.HOOKS_DONE: return { type: "hooks-done" };
+    case MsgType.SECCOMP_FD: return { type: "seccomp-fd", fd: -1 };
     case MsgType.ERROR: {
       const raw = buf.subarray(16, 16 + MSG_TEXT);
       const end = raw.indexOf(0);
@@ -50,6 +53,7 @@ export function encodeMsg(msg: SyncMsg): Buffer {
     case "ready": buf.writeUInt32LE(MsgType.READY, 0); break;
     case "hooks": buf.writeUInt32LE(MsgType.HOOKS, 0); buf.writeInt32LE(msg.point, 12); break;
     case "hooks-done": buf.writeUInt32LE(MsgType.HOOKS_DONE, 0); break;
+    case "seccomp-fd": buf.writeUInt32LE(MsgType.SECCOMP_FD, 0); break;
     case "error":
       buf.writeUInt32LE(MsgType.ERROR, 0); buf.writeInt32LE(msg.op, 4); buf.writeInt32LE(msg.errno, 8);
       buf.write(msg.text.slice(0, MSG_TEXT - 1), 16);
