@@ -210,3 +210,27 @@ test("events --stats prints one runc-shaped line with real numbers; a stopped co
   h.ok(["delete", id]);
   h.assertGone(id);
 });
+
+test("device rules through the v1 devices driver: a deny blocks open(), /dev/null stays allowed as in runc", () => {
+  const out = (deny: boolean) => {
+    const b = h.bundle({
+      process: { args: ["sh", "-c", `${H} open /dev/hwrng r; ${H} open /dev/null r`] },
+      linux: {
+        devices: [{ path: "/dev/hwrng", type: "c", major: 10, minor: 183, fileMode: 0o600 }],
+        resources: {
+          devices: [
+            { allow: true, access: "rwm" },
+            ...(deny ? [{ allow: false, type: "c", major: 10, minor: 183, access: "rwm" }] : []),
+            { allow: false, type: "c", major: 1, minor: 3, access: "rwm" },
+          ],
+        },
+      },
+    }, { busybox: true });
+    const id = h.id();
+    const r = h.run(["run", "--bundle", b, id]);
+    h.assertGone(id);
+    return r.stdout.trim().split("\n");
+  };
+  assert.deepEqual(out(true), ["EPERM", "ok"]);
+  assert.deepEqual(out(false), ["ok", "ok"]);
+});
