@@ -106,6 +106,16 @@ test("state says stopped when init is gone but processes remain; delete kills th
   assert.equal(s.status, "stopped");
   assert.equal(s.pid, 0);
   assert.equal(processesWith(`sleep\0${marker}`).length, 1, "the orphan is still there");
+  const k = h.run(["kill", id, "KILL"]);
+  assert.match(k.stderr, /container not running/, "plain kill refuses a stopped container");
+  h.ok(["kill", "--all", id, "KILL"]);
+  for (let i = 0; i < 100 && processesWith(`sleep\0${marker}`).length > 0; i++) await sleepMs(20);
+  assert.deepEqual(processesWith(`sleep\0${marker}`), [], "kill --all reaches processes left after init exited");
+  // and delete kills leftovers itself
+  const again = runDetached(["sh", "-c", `sleep ${marker} & exit 0`], {}, { namespaces: [{ type: "uts" }, { type: "mount" }] });
+  for (let i = 0; i < 50 && h.state(again.id).status !== "stopped"; i++) await sleepMs(20);
+  h.ok(["delete", again.id]);
+  h.assertGone(again.id);
   h.ok(["delete", id]);
   assert.deepEqual(processesWith(`sleep\0${marker}`), []);
   h.assertGone(id);
