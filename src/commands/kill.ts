@@ -11,11 +11,12 @@ export default function kill(ctx: Ctx, id: string, signal: string | undefined, o
   const sig = parseSignal(signal);
   const { h, st, status } = load(ctx, id);
   try {
-    if (status === "stopped") throw new TsrunError("container not running");
+    // --all reaches what is left in the cgroup even after init exited (runc does the same).
     if (opts.all) {
       loadCgroupManager(st.cgroup).killAll(sig);
       return 0;
     }
+    if (status === "stopped") throw new TsrunError("container not running");
     const sys = ctx.sys();
     let fd: number;
     try { fd = sys.pidfdOpen(st.pid); } catch { throw new TsrunError("container not running"); }

@@ -6,7 +6,8 @@ import { readFileSync, existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Harness, requireRoot, CGROUP2, processesWith } from "../helpers/harness.js";
 import { repoRoot } from "../helpers/rootfs.js";
-import { oneLineError } from "../helpers/cli.js";
+import { oneLineError, TSRUN } from "../helpers/cli.js";
+import { spawn } from "node:child_process";
 
 const H = "/bin/tsrun-testhelper";
 const V1 = "/sys/fs/cgroup";
@@ -105,6 +106,16 @@ test("state says stopped when init is gone but processes remain; delete kills th
   assert.equal(s.status, "stopped");
   assert.equal(s.pid, 0);
   assert.equal(processesWith(`sleep\0${marker}`).length, 1, "the orphan is still there");
+  const k = h.run(["kill", id, "KILL"]);
+  assert.match(k.stderr, /container not running/, "plain kill refuses a stopped container");
+  h.ok(["kill", "--all", id, "KILL"]);
+  for (let i = 0; i < 100 && processesWith(`sleep\0${marker}`).length > 0; i++) await sleepMs(20);
+  assert.deepEqual(processesWith(`sleep\0${marker}`), [], "kill --all reaches processes left after init exited");
+  // and delete kills leftovers itself
+  const again = runDetached(["sh", "-c", `sleep ${marker} & exit 0`], {}, { namespaces: [{ type: "uts" }, { type: "mount" }] });
+  for (let i = 0; i < 50 && h.state(again.id).status !== "stopped"; i++) await sleepMs(20);
+  h.ok(["delete", again.id]);
+  h.assertGone(again.id);
   h.ok(["delete", id]);
   assert.deepEqual(processesWith(`sleep\0${marker}`), []);
   h.assertGone(id);
@@ -207,6 +218,56 @@ test("events --stats prints one runc-shaped line with real numbers; a stopped co
   const s = h.run(["events", "--stats", id]);
   assert.ok(oneLineError(s), s.stderr);
   assert.match(s.stderr, /is not running/);
+  h.ok(["delete", id]);
+  h.assertGone(id);
+});
+
+test("device rules through the v1 devices driver: a deny blocks open(), /dev/null stays allowed as in runc", () => {
+  const out = (deny: boolean) => {
+    const b = h.bundle({
+      process: { args: ["sh", "-c", `${H} open /dev/hwrng r; ${H} open /dev/null r`] },
+      linux: {
+        devices: [{ path: "/dev/hwrng", type: "c", major: 10, minor: 183, fileMode: 0o600 }],
+        resources: {
+          devices: [
+            { allow: true, access: "rwm" },
+            ...(deny ? [{ allow: false, type: "c", major: 10, minor: 183, access: "rwm" }] : []),
+            { allow: false, type: "c", major: 1, minor: 3, access: "rwm" },
+          ],
+        },
+      },
+    }, { busybox: true });
+    const id = h.id();
+    const r = h.run(["run", "--bundle", b, id]);
+    h.assertGone(id);
+    return r.stdout.trim().split("\n");
+  };
+  assert.deepEqual(out(true), ["EPERM", "ok"]);
+  assert.deepEqual(out(false), ["ok", "ok"]);
+});
+
+test("events streams stats every --interval, reports the OOM kill (v1 memory.oom_control) and ends when the container stops", async () => {
+  const b = h.bundle({
+    process: { args: ["sh", "-c", `while [ ! -e /go ]; do sleep 0.05; done; ${H} alloc 64`] },
+    linux: { resources: { memory: { limit: 32 << 20, swap: 32 << 20 } } },
+  }, { busybox: true });
+  const id = h.id();
+  h.ok(["run", "-d", "--bundle", b, id]);
+  const ev = spawn(TSRUN, ["--root", h.root, "events", "--interval", "200ms", id], { stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  let err = "";
+  ev.stdout.on("data", (d) => (out += d));
+  ev.stderr.on("data", (d) => (err += d));
+  const exited = new Promise<number | null>((r) => ev.on("exit", (c) => r(c)));
+  for (let i = 0; i < 200 && out.split("\n").length < 3; i++) await sleepMs(25);
+  const first = out.split("\n").slice(0, 2).map((l) => JSON.parse(l));
+  assert.deepEqual(first.map((e) => e.type), ["stats", "stats"], `two stats lines: ${out} ${err}`);
+  writeFileSync(join(b, "rootfs", "go"), "");
+  const code = await Promise.race([exited, sleepMs(20_000).then(() => "timeout")]);
+  if (code === "timeout") ev.kill("SIGKILL");
+  assert.equal(code, 0, `events: ${err}`);
+  assert.equal(err, "");
+  assert.ok(out.trim().split("\n").some((l) => l === `{"type":"oom","id":"${id}"}`), out);
   h.ok(["delete", id]);
   h.assertGone(id);
 });
