@@ -17,17 +17,29 @@ const NOT_FORWARDED = new Set([
 ]);
 export const FORWARD = Object.keys(constants.signals).filter((s) => !NOT_FORWARDED.has(s)) as NodeJS.Signals[];
 
-/** Forward every catchable signal to pid; returns the function that stops it. */
-export function forwardSignals(sys: Sys, pid: number): () => void {
-  const pidfd = sys.pidfdOpen(pid);
+/**
+ * Forward every catchable signal. Start it before the process can run (so that a
+ * signal that arrives early is not lost, nor kills tsrun): signals are queued until
+ * attach(pid), then delivered in order.
+ */
+export function forwardSignals(sys: Sys): { attach: (pid: number) => void; stop: () => void } {
+  let pidfd = -1;
+  const queued: number[] = [];
+  const send = (n: number): void => { try { sys.pidfdSendSignal(pidfd, n); } catch { /* exited */ } };
   const handlers = FORWARD.map((s) => {
-    const fn = (): void => { try { sys.pidfdSendSignal(pidfd, constants.signals[s]); } catch { /* exited */ } };
+    const fn = (): void => { if (pidfd >= 0) send(constants.signals[s]); else queued.push(constants.signals[s]); };
     process.on(s, fn);
     return [s, fn] as const;
   });
-  return () => {
-    for (const [s, fn] of handlers) process.off(s, fn);
-    try { fs.closeSync(pidfd); } catch { /* closed */ }
+  return {
+    attach(pid: number): void {
+      pidfd = sys.pidfdOpen(pid);
+      for (const n of queued.splice(0)) send(n);
+    },
+    stop(): void {
+      for (const [s, fn] of handlers) process.off(s, fn);
+      if (pidfd >= 0) { try { fs.closeSync(pidfd); } catch { /* closed */ } }
+    },
   };
 }
 
