@@ -59,6 +59,15 @@ TSRUN_EXPORT int tsrun_winsize_copy(int from, int to)
   return 0;
 }
 
+/* rows << 16 | cols of the terminal on fd, or -errno */
+TSRUN_EXPORT int tsrun_winsize_get(int fd)
+{
+  struct winsize ws;
+  if (ioctl(fd, TIOCGWINSZ, &ws) < 0)
+    return -errno;
+  return (int)(((unsigned)ws.ws_row & 0x7fff) << 16 | ws.ws_col);
+}
+
 static struct termios g_saved;
 static int g_raw = -1;
 

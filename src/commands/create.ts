@@ -62,13 +62,13 @@ export function createContainer(ctx: Ctx, id: string, opts: CreateOptions): Crea
   const seccomp = spec.linux?.seccomp ? compileSeccomp(spec.linux.seccomp) : null;
   if (seccomp?.notify) throw new TsrunError("config.json: linux.seccomp: SCMP_ACT_NOTIFY is not supported yet");
   for (const name of seccomp?.skipped ?? []) ctx.log.debug(`seccomp: syscall "${name}" is unknown to libseccomp, rule skipped`);
+  const con = openConsole(spec.process, opts.consoleSocket, !opts.foreground);
+  const consoleFd = con.child;
   const plan = compileInit(spec, {
     seccomp: seccomp ? { filter: seccomp.filter, flags: seccomp.flags } : undefined,
     rootfs, bundle, noPivot: opts.pivot === false,
     host: { sourceKind: (p) => { try { return fs.statSync(p).isDirectory() ? "dir" : "file"; } catch { return undefined; } } },
   });
-  const con = openConsole(!!spec.process?.terminal, opts.consoleSocket, !opts.foreground);
-  const consoleFd = con.child;
 
   const sys = ctx.sys();
   const h = ctx.store().create(id);

@@ -8,7 +8,8 @@ import { constants } from "node:os";
 import { TsrunError } from "../errors.js";
 import type { Sys } from "../sys/types.js";
 import { exitCodeOf } from "../sys/types.js";
-import { connectConsole, socketpair, copyWinsize, rawOn, rawOff, proxy } from "../sys/pty.js";
+import type { Process } from "../spec/schema.js";
+import { connectConsole, socketpair, copyWinsize, rawOn, rawOff, proxy, ourWinsize } from "../sys/pty.js";
 
 const NOT_FORWARDED = new Set([
   "SIGKILL", "SIGSTOP", "SIGCHLD", "SIGURG", "SIGWINCH", "SIGPROF", "SIGVTALRM", "SIGSEGV", "SIGBUS", "SIGILL",
@@ -56,10 +57,12 @@ const DETACH_TTY = "cannot allocate tty if runc will detach without setting cons
 /** The two ends of the console: `child` goes to the executor, `ours` (-1 unless tsrun proxies) receives the master. */
 export interface ConsoleEnds { child: number; ours: number }
 
-export function openConsole(terminal: boolean, socketPath: string | undefined, detach: boolean): ConsoleEnds {
-  if (!terminal) return { child: -1, ours: -1 };
+/** When tsrun proxies the pty, `proc` gets our terminal's size (unless it has one), so it is right from the start. */
+export function openConsole(proc: Process | undefined, socketPath: string | undefined, detach: boolean): ConsoleEnds {
+  if (!proc?.terminal) return { child: -1, ours: -1 };
   if (socketPath) return { child: connectConsole(socketPath), ours: -1 };
   if (detach) throw new TsrunError(DETACH_TTY);
+  proc.consoleSize ??= ourWinsize();
   const [ours, child] = socketpair();
   return { child, ours };
 }
