@@ -89,9 +89,9 @@ export default async function exec(ctx: Ctx, id: string, args: string[], o: Exec
   const proc = execProcess(st.spec.process, args, o);
   const spec: Spec = { ...st.spec, process: proc };
   const seccomp = spec.linux?.seccomp ? compileSeccomp(spec.linux.seccomp) : null;
+  const sub = subCgroups(st.cgroup, o.cgroup ?? []);
   const con = openConsole(proc, o.consoleSocket, !!o.detach);
   const plan = compileExec(spec, { initPid: st.pid, seccomp: seccomp ? { filter: seccomp.filter, flags: seccomp.flags } : undefined });
-  const sub = subCgroups(st.cgroup, o.cgroup ?? []);
   if (!o.detach) sys.setSubreaper();               // the process is the intermediate's child: it comes back to us
   const fwd = o.detach ? undefined : forwardSignals(sys);
 
