@@ -74,14 +74,19 @@ enum tsrun_opcode {
   OP_EXEC,              /* a=argc s0=argv list, b=envc s1=env list: reset signals, close fds, execve */
   OP_PRIVATE_ROOT,      /* a=propagation flags for "/" (MS_REC|MS_SLAVE etc.) */
   OP_OPEN_ROOT,         /* s0=rootfs (absolute host path): the root that "(in root)" paths resolve in */
-  OP_SETUP_CONSOLE = 40, /* s0=ptmx path (in the current root) a=rows b=cols (0: leave the size alone):
-                          open a pty master there, unlock it, open its slave (TIOCGPTPEER), apply the size,
-                          send the master over ctx->console_fd (one SCM_RIGHTS message, text = slave path),
-                          make the slave the controlling terminal (needs SETSID) and fds 0, 1 and 2 */
+  OP_SETUP_CONSOLE = 40, /* s0=ptmx path a=rows b=cols: pty inside the container, master to the console socket */
   OP_HOOK_SYNC = 50,    /* a=point s0=state file: MSG_HOOKS, wait for HOOKS_DONE, open s0 in the state dir */
   OP_HOOK_EXEC = 51,    /* s0=path a=argc s1=argv b=envc s2=env: fork, stdin=state file, execve, wait (startContainer) */
   OP__COUNT = 80      /* one past the highest reserved range (docs/HACKING.md); arrays are sized by it */
 };
+
+/*
+ * OP_SETUP_CONSOLE: opens a pty master at s0 (in the current root: after the pivot for init,
+ * after the mount namespace join for exec; it must be a real ptmx, char 5:2), unlocks it,
+ * opens its slave with TIOCGPTPEER, applies a x b (rows x cols) when both are non-zero,
+ * sends the master over ctx->console_fd (one SCM_RIGHTS message, text = "/dev/pts/N"),
+ * makes the slave the controlling terminal (needs TSRUN_PF_SETSID) and fds 0, 1 and 2.
+ */
 
 /* op.flags */
 #define OPF_MKFILE         0x01u /* OP_MOUNT: create the destination as a file (bind of a file) */

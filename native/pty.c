@@ -59,6 +59,15 @@ TSRUN_EXPORT int tsrun_winsize_copy(int from, int to)
   return 0;
 }
 
+/* rows << 16 | cols of the terminal on fd, or -errno */
+TSRUN_EXPORT int tsrun_winsize_get(int fd)
+{
+  struct winsize ws;
+  if (ioctl(fd, TIOCGWINSZ, &ws) < 0)
+    return -errno;
+  return (int)(((unsigned)ws.ws_row & 0x7fff) << 16 | ws.ws_col);
+}
+
 static struct termios g_saved;
 static int g_raw = -1;
 
@@ -104,6 +113,39 @@ static int write_all(int fd, const char *buf, size_t n)
   return 0;
 }
 
+/* input for the terminal: while the master is full, keep draining its output (the process
+ * may be blocked writing it), so that neither side waits on the other */
+static int to_master(int master, int out, const char *buf, size_t n, char *scratch, size_t cap)
+{
+  while (n) {
+    ssize_t w = write(master, buf, n);
+    if (w >= 0) {
+      buf += w;
+      n -= (size_t)w;
+      continue;
+    }
+    if (errno == EINTR)
+      continue;
+    if (errno != EAGAIN)
+      return -errno;
+    {
+      struct pollfd p = { .fd = master, .events = POLLIN | POLLOUT };
+      if (poll(&p, 1, -1) < 0 && errno != EINTR)
+        return -errno;
+      if (p.revents & POLLIN) {
+        ssize_t k = read(master, scratch, cap);
+        if (k > 0)
+          write_all(out, scratch, (size_t)k);
+        else if (k == 0 || (errno != EAGAIN && errno != EINTR))
+          return -EIO;
+      } else if (p.revents & (POLLERR | POLLHUP)) {
+        return -EIO;
+      }
+    }
+  }
+  return 0;
+}
+
 /*
  * Copy in -> master and master -> out until the master reports EOF/EIO (every slave
  * fd closed: the process and its children are gone). EOF on `in` is passed on as the
@@ -111,9 +153,11 @@ static int write_all(int fd, const char *buf, size_t n)
  */
 TSRUN_EXPORT int tsrun_pty_proxy(int master, int in, int out)
 {
-  char buf[16384];
+  static char buf[16384], spare[16384];
   struct pollfd p[2];
-  int in_open = in >= 0;
+  int in_open = in >= 0, fl = fcntl(master, F_GETFL);
+  if (fl >= 0)
+    fcntl(master, F_SETFL, fl | O_NONBLOCK);
   for (;;) {
     int n = 1, r;
     p[0].fd = master;
@@ -147,12 +191,13 @@ TSRUN_EXPORT int tsrun_pty_proxy(int master, int in, int out)
       if (k < 0 && (errno == EINTR || errno == EAGAIN))
         continue;
       if (k <= 0) {
-        char eof = 4;
         in_open = 0;
-        write_all(master, &eof, 1);
+        if (to_master(master, out, "\x04", 1, spare, sizeof spare) < 0)
+          return 0;
         continue;
       }
-      write_all(master, buf, (size_t)k);
+      if (to_master(master, out, buf, (size_t)k, spare, sizeof spare) < 0)
+        return 0;
     }
   }
 }

@@ -36,6 +36,7 @@ int tsrun_unix_connect(const char *path);
 int tsrun_connect_unix(const char *path);   /* a connected SOCK_STREAM|SOCK_CLOEXEC fd */
 int tsrun_socketpair(int32_t *fds);         /* fds[2]: AF_UNIX SOCK_STREAM, CLOEXEC */
 int tsrun_winsize_copy(int from, int to);   /* TIOCGWINSZ from -> TIOCSWINSZ to */
+int tsrun_winsize_get(int fd);              /* rows << 16 | cols, or -errno */
 int tsrun_tty_raw(int fd, int on);          /* on: raw mode if fd is a tty (1), else 0; off: restore */
 int tsrun_pty_proxy(int master, int in, int out); /* until the slave side closes */
 

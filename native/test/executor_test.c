@@ -792,8 +792,46 @@ TEST(plan_without_exec_returns)
   CHECK(has_line("sethostname(\"h\") = 0"));
 }
 
+/* The container owns its /dev: a /dev/ptmx that is not the real ptmx (5:2) is refused,
+ * and nothing is sent on the console socket. */
+TEST(console_refuses_fake_ptmx)
+{
+  struct tsrun_op *o;
+  systest_file("/dev/ptmx", S_IFREG | 0666, NULL);
+  pb_init(&P);
+  o = pb_op1(&P, OP_SETUP_CONSOLE, 0, "/dev/ptmx");
+  o->a = 24;
+  o->b = 80;
+  pb_exec(&P, ARGV, ENV);
+  {
+    uint32_t len = pb_build(&P);
+    memset(&ctx, 0, sizeof ctx);
+    ctx.sync_fd = 5;
+    ctx.state_dir_fd = -1;
+    ctx.console_fd = 7;
+    CHECK(tsrun_exec_plan(&tsrun_sys_test, P.buf, len, &ctx) == -ENXIO);
+  }
+  CHECK(ctx.err_op == 0);
+  CHECK(strcmp(ctx.err_text, "not a ptmx device") == 0);
+  CHECK(has_line("fstat("));
+  CHECK(!has_line("sendmsg("));
+  CHECK(!has_line("execve("));
+}
+
+TEST(console_needs_a_socket)
+{
+  pb_init(&P);
+  pb_op1(&P, OP_SETUP_CONSOLE, 0, "/dev/ptmx");
+  pb_exec(&P, ARGV, ENV);
+  CHECK(run(&P) == -EBADF);
+  CHECK(strcmp(ctx.err_text, "no console socket") == 0);
+  CHECK(!has_line("openat("));
+}
+
 int main(void)
 {
+  RUN(console_refuses_fake_ptmx);
+  RUN(console_needs_a_socket);
   RUN(bind_mount_readonly);
   RUN(bind_remount_keeps_locked_flags);
   RUN(file_bind_creates_file);

@@ -65,14 +65,14 @@ export function createContainer(ctx: Ctx, id: string, opts: CreateOptions): Crea
   checkHookPaths(spec);
   const seccomp = spec.linux?.seccomp ? compileSeccomp(spec.linux.seccomp) : null;
   for (const name of seccomp?.skipped ?? []) ctx.log.debug(`seccomp: syscall "${name}" is unknown to libseccomp, rule skipped`);
+  const con = openConsole(spec.process, opts.consoleSocket, !opts.foreground);
+  const consoleFd = con.child;
   const plan = compileInit(spec, {
     seccomp: seccomp ? { filter: seccomp.filter, flags: seccomp.flags, notify: seccomp.notify } : undefined,
     rootfs, bundle, noPivot: opts.pivot === false,
     host: { sourceKind: (p) => { try { return fs.statSync(p).isDirectory() ? "dir" : "file"; } catch { return undefined; } } },
   });
   for (const w of plan.warnings) ctx.log.debug(w);
-  const con = openConsole(!!spec.process?.terminal, opts.consoleSocket, !opts.foreground);
-  const consoleFd = con.child;
 
   const sys = ctx.sys();
   const h = ctx.store().create(id);

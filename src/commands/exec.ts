@@ -89,10 +89,11 @@ export default async function exec(ctx: Ctx, id: string, args: string[], o: Exec
   const proc = execProcess(st.spec.process, args, o);
   const spec: Spec = { ...st.spec, process: proc };
   const seccomp = spec.linux?.seccomp ? compileSeccomp(spec.linux.seccomp) : null;
-  const plan = compileExec(spec, { initPid: st.pid, seccomp: seccomp ? { filter: seccomp.filter, flags: seccomp.flags } : undefined });
   const sub = subCgroups(st.cgroup, o.cgroup ?? []);
-  const con = openConsole(!!proc.terminal, o.consoleSocket, !!o.detach);
+  const con = openConsole(proc, o.consoleSocket, !!o.detach);
+  const plan = compileExec(spec, { initPid: st.pid, seccomp: seccomp ? { filter: seccomp.filter, flags: seccomp.flags } : undefined });
   if (!o.detach) sys.setSubreaper();               // the process is the intermediate's child: it comes back to us
+  const fwd = o.detach ? undefined : forwardSignals(sys);
 
   let pid = 0, syncFd = -1, master = -1;
   try {
@@ -130,6 +131,7 @@ export default async function exec(ctx: Ctx, id: string, args: string[], o: Exec
     syncFd = -1;
     if (con.ours >= 0) master = sys.recvFd(con.ours).fd;
   } catch (e) {
+    fwd?.stop();
     closeFd(syncFd);
     closeFd(con.ours);
     if (pid > 0) { try { process.kill(pid, "SIGKILL"); } catch { /* gone */ } }
@@ -137,14 +139,14 @@ export default async function exec(ctx: Ctx, id: string, args: string[], o: Exec
   }
   closeFd(con.ours);
   if (o.pidFile) writePidFile(o.pidFile, pid);
-  if (o.detach) return 0;
+  if (!fwd) return 0;
 
   const session = master >= 0 ? ptySession(master) : undefined;
-  const stop = forwardSignals(sys, pid);
   try {
+    fwd.attach(pid);
     return await waitExit(sys, pid);
   } finally {
-    stop();
+    fwd.stop();
     if (session) await endSession(session);
   }
 }

@@ -8,7 +8,8 @@ import { constants } from "node:os";
 import { TsrunError } from "../errors.js";
 import type { Sys } from "../sys/types.js";
 import { exitCodeOf } from "../sys/types.js";
-import { connectConsole, socketpair, copyWinsize, rawOn, rawOff, proxy } from "../sys/pty.js";
+import type { Process } from "../spec/schema.js";
+import { connectConsole, socketpair, copyWinsize, rawOn, rawOff, proxy, ourWinsize } from "../sys/pty.js";
 
 const NOT_FORWARDED = new Set([
   "SIGKILL", "SIGSTOP", "SIGCHLD", "SIGURG", "SIGWINCH", "SIGPROF", "SIGVTALRM", "SIGSEGV", "SIGBUS", "SIGILL",
@@ -17,17 +18,29 @@ const NOT_FORWARDED = new Set([
 ]);
 export const FORWARD = Object.keys(constants.signals).filter((s) => !NOT_FORWARDED.has(s)) as NodeJS.Signals[];
 
-/** Forward every catchable signal to pid; returns the function that stops it. */
-export function forwardSignals(sys: Sys, pid: number): () => void {
-  const pidfd = sys.pidfdOpen(pid);
+/**
+ * Forward every catchable signal. Start it before the process can run (so that a
+ * signal that arrives early is not lost, nor kills tsrun): signals are queued until
+ * attach(pid), then delivered in order.
+ */
+export function forwardSignals(sys: Sys): { attach: (pid: number) => void; stop: () => void } {
+  let pidfd = -1;
+  const queued: number[] = [];
+  const send = (n: number): void => { try { sys.pidfdSendSignal(pidfd, n); } catch { /* exited */ } };
   const handlers = FORWARD.map((s) => {
-    const fn = (): void => { try { sys.pidfdSendSignal(pidfd, constants.signals[s]); } catch { /* exited */ } };
+    const fn = (): void => { if (pidfd >= 0) send(constants.signals[s]); else queued.push(constants.signals[s]); };
     process.on(s, fn);
     return [s, fn] as const;
   });
-  return () => {
-    for (const [s, fn] of handlers) process.off(s, fn);
-    try { fs.closeSync(pidfd); } catch { /* closed */ }
+  return {
+    attach(pid: number): void {
+      pidfd = sys.pidfdOpen(pid);
+      for (const n of queued.splice(0)) send(n);
+    },
+    stop(): void {
+      for (const [s, fn] of handlers) process.off(s, fn);
+      if (pidfd >= 0) { try { fs.closeSync(pidfd); } catch { /* closed */ } }
+    },
   };
 }
 
@@ -44,10 +57,12 @@ const DETACH_TTY = "cannot allocate tty if runc will detach without setting cons
 /** The two ends of the console: `child` goes to the executor, `ours` (-1 unless tsrun proxies) receives the master. */
 export interface ConsoleEnds { child: number; ours: number }
 
-export function openConsole(terminal: boolean, socketPath: string | undefined, detach: boolean): ConsoleEnds {
-  if (!terminal) return { child: -1, ours: -1 };
+/** When tsrun proxies the pty, `proc` gets our terminal's size (unless it has one), so it is right from the start. */
+export function openConsole(proc: Process | undefined, socketPath: string | undefined, detach: boolean): ConsoleEnds {
+  if (!proc?.terminal) return { child: -1, ours: -1 };
   if (socketPath) return { child: connectConsole(socketPath), ours: -1 };
   if (detach) throw new TsrunError(DETACH_TTY);
+  proc.consoleSize ??= ourWinsize();
   const [ours, child] = socketpair();
   return { child, ours };
 }

@@ -14,13 +14,21 @@ export interface RunOptions extends CreateOptions { detach?: boolean; keep?: boo
 export default async function run(ctx: Ctx, id: string, opts: RunOptions): Promise<number> {
   const sys = ctx.sys();
   if (!opts.detach && opts.subreaper !== false) sys.setSubreaper();
-  const c = createContainer(ctx, id, { ...opts, foreground: !opts.detach });
+  const fwd = opts.detach ? undefined : forwardSignals(sys);
+  let c;
+  try {
+    c = createContainer(ctx, id, { ...opts, foreground: !opts.detach });
+  } catch (e) {
+    fwd?.stop();
+    throw e;
+  }
   const pid = c.pid;
   let master = -1;
   try {
     if (c.console >= 0) master = sys.recvFd(c.console).fd;
     startLoaded(ctx, { h: c.h, st: c.st, status: "created" });
   } catch (e) {
+    fwd?.stop();
     c.h.close();
     closeFd(c.console);
     closeFd(master);
@@ -30,15 +38,15 @@ export default async function run(ctx: Ctx, id: string, opts: RunOptions): Promi
   }
   c.h.close();
   closeFd(c.console);
-  if (opts.detach) return 0;
+  if (!fwd) return 0;
 
   const session = master >= 0 ? ptySession(master) : undefined;
-  const stop = forwardSignals(sys, pid);
   let code: number;
   try {
+    fwd.attach(pid);
     code = await waitExit(sys, pid);
   } finally {
-    stop();
+    fwd.stop();
     if (session) await endSession(session);
   }
   if (!opts.keep) {

@@ -14,6 +14,7 @@ interface PtyLib {
   connect: (path: string) => number;
   socketpair: (out: Int32Array) => number;
   winsizeCopy: (from: number, to: number) => number;
+  winsizeGet: (fd: number) => number;
   ttyRaw: (fd: number, on: number) => number;
   proxy: { async: (m: number, i: number, o: number, cb: (err: unknown, r: number) => void) => void };
 }
@@ -27,6 +28,7 @@ function load(): PtyLib {
     connect: l.func("int tsrun_connect_unix(const char *)"),
     socketpair: l.func("int tsrun_socketpair(_Out_ int32_t *)"),
     winsizeCopy: l.func("int tsrun_winsize_copy(int, int)"),
+    winsizeGet: l.func("int tsrun_winsize_get(int)"),
     ttyRaw: l.func("int tsrun_tty_raw(int, int)"),
     proxy: l.func("int tsrun_pty_proxy(int, int, int)"),
   };
@@ -46,6 +48,15 @@ export function socketpair(): [number, number] {
 
 export function copyWinsize(from: number, to: number): boolean {
   return load().winsizeCopy(from, to) === 0;
+}
+
+/** The size of the terminal on fd 0 (else 1), or undefined when neither is a terminal with a size. */
+export function ourWinsize(): { height: number; width: number } | undefined {
+  for (const fd of [0, 1]) {
+    const v = load().winsizeGet(fd);
+    if (v > 0 && (v & 0xffff) > 0) return { height: v >>> 16, width: v & 0xffff };
+  }
+  return undefined;
 }
 
 /** Raw mode on fd when it is a tty; true when it was changed (restore with rawOff). */

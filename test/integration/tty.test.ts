@@ -105,7 +105,14 @@ test("exec -t without a console socket proxies the pty; the exit status comes th
   assert.equal(f.status, 0, f.out);
   const fds = f.out.replace(/\r/g, "").trim().split("\n");
   assert.equal(fds.length, 3, `only the pty's three fds: ${fds}`);
-  fds.forEach((l, i) => assert.match(l, new RegExp(`^${i} -> /dev/pts/\\d+$`)));
+  // (script may put its own EOF on the line first: it echoes as "^@" before the output)
+  fds.forEach((l, i) => assert.match(l, new RegExp(`(^|\\^.)${i} -> /dev/pts/\\d+$`)));
+  // the window size: ours from the start, and on SIGWINCH (the inner shell waits for the change)
+  const marker = `winch-${process.pid}`;
+  const inner = `: ${marker}; stty size; while [ "$(stty size)" != "50 120" ]; do sleep 0.05; done; stty size`;
+  const w = underPty(`stty rows 40 cols 100; ${TSRUN} --root ${h.root} exec -t ${id} sh -c '${inner}' & ` +
+    `while ! pgrep -f '^sh -c : ${marker}' >/dev/null; do sleep 0.05; done; stty rows 50 cols 120; wait`, "");
+  assert.match(w.out.replace(/\r/g, ""), /^40 100\n50 120$/m, w.out);
   // piped input (stdin not a tty): EOF reaches the shell as the terminal's EOF
   const p = spawnSync(TSRUN, ["--root", h.root, "exec", "-t", id, "sh", "-c", "cat; exit 4"], { input: "piped\n", encoding: "utf8", timeout: 30_000 });
   assert.equal(p.status, 4, p.stderr);
