@@ -58,11 +58,11 @@ function timed(argv, extraEnv = {}) {
   const out = openSync(logFile, "w");
   const rss = join(work, "rss");
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(TIME, ["-f", "%M", "-o", rss, ...argv], { env: { ...env, ...extraEnv }, stdio: ["ignore", out, out], timeout: 120_000 });
+  const r = spawnSync(TIME, ["-f", "%M %U %S", "-o", rss, ...argv], { env: { ...env, ...extraEnv }, stdio: ["ignore", out, out], timeout: 120_000 });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   closeSync(out);
-  const rssKb = Number(readFileSync(rss, "utf8").trim().split("\n").pop());
-  return { ok: r.status === 0, ms, rssKb, text: readFileSync(logFile, "utf8").trim().split("\n")[0] ?? "" };
+  const [rssKb, user, sys] = readFileSync(rss, "utf8").trim().split("\n").pop().split(" ").map(Number);
+  return { ok: r.status === 0, ms, rssKb, cpuMs: (user + sys) * 1000, text: readFileSync(logFile, "utf8").trim().split("\n")[0] ?? "" };
 }
 const rtArgv = (rt, ...args) => [...rt.cmd, "--root", rt.root, ...args];
 function must(rt, ...args) {
@@ -135,7 +135,7 @@ for (let rep = 0; rep < REPS; rep++) {
       const s = must(rt, "start", id);
       const d = must(rt, "delete", "-f", id);
       add("create", rt.name, c); add("start", rt.name, s); add("delete", rt.name, d);
-      add("create+start+delete", rt.name, { ms: c.ms + s.ms + d.ms, rssKb: Math.max(c.rssKb, s.rssKb, d.rssKb) });
+      add("create+start+delete", rt.name, { ms: c.ms + s.ms + d.ms, cpuMs: c.cpuMs + s.cpuMs + d.cpuMs, rssKb: Math.max(c.rssKb, s.rssKb, d.rssKb) });
     }
     if (want("state")) add("state", rt.name, must(rt, "state", sleepers[rt.name]));
     if (want("exec")) {
@@ -212,10 +212,10 @@ const summary = {};
 for (const [sc, byRt] of Object.entries(samples)) {
   summary[sc] = {};
   for (const [rt, xs] of Object.entries(byRt)) {
-    summary[sc][rt] = { ms: stat(xs, "ms"), rssKb: stat(xs, "rssKb"), anonKb: stat(xs, "anonKb"), na: xs.some((x) => x.na) || undefined };
+    summary[sc][rt] = { ms: stat(xs, "ms"), cpuMs: stat(xs, "cpuMs"), rssKb: stat(xs, "rssKb"), anonKb: stat(xs, "anonKb"), na: xs.some((x) => x.na) || undefined };
   }
 }
-const med = (sc, rt) => summary[sc]?.[rt]?.ms?.median;
+const med = (sc, rt, k = "ms") => summary[sc]?.[rt]?.[k]?.median;
 const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? a / b : null);
 const ratios = {
   "tsrun state / node -e 0": { value: ratio(med("state", "tsrun"), med("node -e 0", "node")), target: 1.25 },
@@ -226,6 +226,10 @@ const ratios = {
   "tsrun 50, 8 in parallel / runc": { value: ratio(med("50, 8 in parallel", "tsrun"), med("50, 8 in parallel", "runc")), target: null },
   "tsrun-unbundled state / tsrun state": { value: ratio(med("state", "tsrun-unbundled"), med("state", "tsrun")), target: null },
 };
+// CPU time (user+sys of the command, 10 ms resolution): less disturbed by a loaded machine than wall time.
+ratios["CPU: tsrun state / node -e 0"] = { value: ratio(med("state", "tsrun", "cpuMs"), med("node -e 0", "node", "cpuMs")), target: null };
+ratios["CPU: tsrun run / runc run"] = { value: ratio(med("run", "tsrun", "cpuMs"), med("run", "runc", "cpuMs")), target: null };
+ratios["CPU: tsrun create+start+delete / runc"] = { value: ratio(med("create+start+delete", "tsrun", "cpuMs"), med("create+start+delete", "runc", "cpuMs")), target: null };
 for (const r of Object.values(ratios)) r.met = r.target == null || r.value == null ? null : r.value <= r.target;
 const meta = {
   date: new Date().toISOString(), node: process.version, cpus: cpus().length, kernel: spawnSync("uname", ["-r"]).stdout.toString().trim(),

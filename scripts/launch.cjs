@@ -3,7 +3,7 @@
 // V8 code cache next to each file (<file>.cache), so node skips parsing and compiling them.
 // A cache from another node or V8 build is rejected by V8 and simply not used.
 // The caches are written at build time (scripts/bundle.mjs sets TSRUN_WRITE_CODE_CACHE=1),
-// never while tsrun runs normally.
+// never while tsrun runs normally. TSRUN_NO_CODE_CACHE=1 ignores them (to measure what they save).
 const fs = require("fs");
 const path = require("path");
 const vm = require("vm");
@@ -17,7 +17,7 @@ const loaded = new Map();
 function load(file) {
   const src = fs.readFileSync(file, "utf8");
   let cachedData;
-  if (!writeCache) { try { cachedData = fs.readFileSync(file + ".cache"); } catch { /* no cache */ } }
+  if (!writeCache && !process.env.TSRUN_NO_CODE_CACHE) { try { cachedData = fs.readFileSync(file + ".cache"); } catch { /* no cache */ } }
   const script = new vm.Script(Module.wrap(src), { filename: file, cachedData });
   scripts.push([file, script]);
   const mod = { exports: {}, filename: file, id: file, loaded: false };
