@@ -13,11 +13,13 @@ import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const out = join(root, "dist", "bundle");
+// TSRUN_BUNDLE_DEBUG=1: readable names for profiling (node --cpu-prof), in dist/bundle-debug.
+const debug = process.env.TSRUN_BUNDLE_DEBUG === "1";
+const out = join(root, "dist", debug ? "bundle-debug" : "bundle");
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 
-const common = { bundle: true, platform: "node", format: "cjs", target: "node20", minify: true, logLevel: "warning", legalComments: "none" };
+const common = { bundle: true, platform: "node", format: "cjs", target: "node20", minify: !debug, logLevel: "warning", legalComments: "none" };
 // zod in a file of its own, so that state/kill/delete/start never parse it.
 await build({ ...common, stdin: { contents: 'export * from "zod";', resolveDir: root, loader: "js" }, outfile: join(out, "zod.cjs") });
 // koffi's index.js loads https, crypto and zlib (for its installer's download code) before
