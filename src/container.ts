@@ -21,8 +21,8 @@ export function statusOf(h: Handle, st: ContainerState): Status {
   return deriveStatus({ phase: st.phase, pid: st.pid, startTime: st.initStartTime, proc, fifoExists: h.fifoExists(), frozen });
 }
 
-export function load(ctx: Ctx, id: string): Loaded {
-  const h = ctx.store().open(id);
+export function load(ctx: Ctx, id: string, lock: "ex" | "none" = "ex"): Loaded {
+  const h = ctx.store().open(id, lock);
   try {
     const st = h.read();
     return { h, st, status: statusOf(h, st) };

@@ -17,7 +17,7 @@ export function makeCtx(root: string, log: Logger, rootless: boolean, loadSys: (
   const ctx: Ctx = {
     root, log, rootless,
     sys: () => (sys ??= loadSys()),
-    store: () => (store ??= new StateStore(root, ctx.sys())),
+    store: () => (store ??= new StateStore(root, ctx.sys)),
   };
   return ctx;
 }

@@ -2,7 +2,7 @@
  * OCI hooks: each gets the state JSON on stdin, its own args (args[0] is argv[0]),
  * its env (the runtime's when none is given, as runc does) and a timeout.
  */
-import { spawnSync } from "node:child_process";
+import { createRequire } from "node:module";
 import { accessSync, constants, writeFileSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import { TsrunError, sysError } from "./errors.js";
@@ -14,8 +14,13 @@ export interface Hook { path: string; args?: string[]; env?: string[]; timeout?:
 export const HOOK_KINDS = ["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"] as const;
 export type HookKind = (typeof HOOK_KINDS)[number];
 
+// node:child_process (with net and stream) costs several ms to load: only when a hook runs.
+const lazyRequire = createRequire(import.meta.url);
+
 export function runHooks(ctx: Ctx, hooks: Hook[] | undefined, kind: HookKind, state: object, opts: { failIsError: boolean }): void {
-  (hooks ?? []).forEach((hook, i) => {
+  if (!hooks?.length) return;
+  const { spawnSync } = lazyRequire("node:child_process") as typeof import("node:child_process");
+  hooks.forEach((hook, i) => {
     const env = hook.env ? Object.fromEntries(hook.env.map((e) => { const k = e.indexOf("="); return k < 0 ? [e, ""] : [e.slice(0, k), e.slice(k + 1)]; })) : process.env;
     const r = spawnSync(hook.path, (hook.args ?? [hook.path]).slice(1), {
       argv0: hook.args?.[0] ?? hook.path, env, input: JSON.stringify(state),

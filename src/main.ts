@@ -1,6 +1,8 @@
-import { main } from "./cli.js";
+import { parseFast, runFast } from "./fastpath.js";
 
-main(process.argv.slice(2)).then(
+const argv = process.argv.slice(2);
+const fast = parseFast(argv);
+(fast ? runFast(fast) : import("./cli.js").then((m) => m.main(argv))).then(
   (code) => { process.exitCode = code; },
   (e) => { process.stderr.write(`internal error: ${String((e as Error)?.message ?? e)}\n`); process.exitCode = 1; },
 );

@@ -13,7 +13,7 @@ export default function list(ctx: Ctx, opts: { format: string; quiet?: boolean }
   const items: Array<Record<string, unknown>> = [];
   for (const id of store.list()) {
     let h;
-    try { h = store.open(id, "sh"); } catch (e) { if (e instanceof TsrunError) continue; throw e; }
+    try { h = store.open(id, "none"); } catch (e) { if (e instanceof TsrunError) continue; throw e; }
     try {
       const st = h.read();
       const s = ociState(st, statusOf(h, st));

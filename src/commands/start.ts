@@ -31,7 +31,12 @@ export function startLoaded(ctx: Ctx, l: ReturnType<typeof load>): void {
         if ((e as NodeJS.ErrnoException).code !== "EAGAIN") throw sysError("read", h.fifoPath, e);
       }
       if (n === 1) break;
-      if (!isAlive(st.initStartTime, readProcStat(st.pid))) throw new TsrunError("cannot start a container that has stopped");
+      if (!isAlive(st.initStartTime, readProcStat(st.pid))) {
+        // init may have written its byte and already exited (a short process under load): read once more
+        try { n = fs.readSync(fd, buf, 0, 1, null); } catch { n = 0; }
+        if (n === 1) break;
+        throw new TsrunError("cannot start a container that has stopped");
+      }
       sleepMs(1);
     }
   } finally {

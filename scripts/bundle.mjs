@@ -1,0 +1,67 @@
+// Bundles dist/src/main.js (tsc output) into dist/bundle/: one CommonJS file for the CLI
+// (tsrun.cjs) and one for zod (zod.cjs, required only by the commands that validate a
+// config), then writes V8 code caches for both (bundle/*.cache) by running the CLI once.
+// koffi (a native addon) and pino (only loaded to write a JSON log file) stay in node_modules.
+// The launcher bin/tsrun runs dist/bundle/launch.cjs, which compiles with the code cache.
+// Why: module resolution and compiling ~60 files cost more than all of tsrun's own work;
+// see docs/PERFORMANCE.md.
+import { build } from "esbuild";
+import { execFileSync } from "node:child_process";
+import { copyFileSync, mkdirSync, rmSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+// TSRUN_BUNDLE_DEBUG=1: readable names for profiling (node --cpu-prof), in dist/bundle-debug.
+const debug = process.env.TSRUN_BUNDLE_DEBUG === "1";
+const out = join(root, "dist", debug ? "bundle-debug" : "bundle");
+rmSync(out, { recursive: true, force: true });
+mkdirSync(out, { recursive: true });
+
+const common = { bundle: true, platform: "node", format: "cjs", target: "node20", minify: !debug, logLevel: "warning", legalComments: "none" };
+// zod in a file of its own, so that state/kill/delete/start never parse it.
+await build({ ...common, stdin: { contents: 'export * from "zod";', resolveDir: root, loader: "js" }, outfile: join(out, "zod.cjs") });
+// koffi's index.js loads https, crypto and zlib (for its installer's download code) before
+// it loads koffi.node: bundled here with those three replaced by an empty module, and the
+// koffi.node requires pointed back into node_modules/koffi.
+const koffiDir = dirname(createRequire(import.meta.url).resolve("koffi"));
+await build({
+  ...common,
+  entryPoints: [join(koffiDir, "index.js")],
+  outfile: join(out, "koffi.cjs"),
+  plugins: [{
+    name: "koffi-slim",
+    setup(b) {
+      b.onResolve({ filter: /^(https|crypto|zlib)$/ }, () => ({ path: "stub", namespace: "stub" }));
+      b.onLoad({ filter: /.*/, namespace: "stub" }, () => ({ contents: "module.exports = {};", loader: "js" }));
+      b.onResolve({ filter: /\.node$/ }, (a) => ({ path: relative(out, join(a.resolveDir, a.path)), external: true }));
+    },
+  }],
+});
+// The CLI. koffi, zod and pino stay require()s: launch.cjs maps koffi and zod to the files above.
+await build({
+  ...common,
+  entryPoints: [join(root, "dist", "src", "main.js")],
+  outfile: join(out, "tsrun.cjs"),
+  external: ["koffi", "pino", "zod"],
+  // import.meta.url does not exist in CommonJS: the bundle lives two levels under the
+  // repository root, as dist/src/sys/native.js did three, and libtsrunPath() tries both.
+  define: { "import.meta.url": "__tsrun_url" },
+  banner: { js: 'const __tsrun_url=require("url").pathToFileURL(__filename).href;' },
+  plugins: [{
+    // commander loads node:child_process (and with it net and stream) for executable
+    // subcommands, which tsrun does not use: an empty module instead, for commander only.
+    name: "commander-no-child-process",
+    setup(b) {
+      b.onResolve({ filter: /^node:child_process$/ }, (a) => (/[\\/]commander[\\/]/.test(a.importer) ? { path: "stub", namespace: "stub" } : undefined));
+      b.onLoad({ filter: /.*/, namespace: "stub" }, () => ({ contents: "module.exports = {};", loader: "js" }));
+    },
+  }],
+});
+copyFileSync(join(root, "scripts", "launch.cjs"), join(out, "launch.cjs"));
+// Warm the code caches: `features` loads tsrun.cjs, a spec validation loads zod.cjs.
+const env = { ...process.env, TSRUN_WRITE_CODE_CACHE: "1" };
+delete env.NODE_EXTRA_CA_CERTS;
+execFileSync(process.execPath, [join(out, "launch.cjs"), "features"], { env, stdio: ["ignore", "ignore", "inherit"] });
+

@@ -1,0 +1,45 @@
+"use strict";
+// Runs the bundled CLI (tsrun.cjs; koffi.cjs and zod.cjs when a command needs them) with a
+// V8 code cache next to each file (<file>.cache), so node skips parsing and compiling them.
+// A cache from another node or V8 build is rejected by V8 and simply not used.
+// The caches are written at build time (scripts/bundle.mjs sets TSRUN_WRITE_CODE_CACHE=1),
+// never while tsrun runs normally. TSRUN_NO_CODE_CACHE=1 ignores them (to measure what they save).
+const fs = require("fs");
+const path = require("path");
+const vm = require("vm");
+const Module = require("module");
+
+const writeCache = process.env.TSRUN_WRITE_CODE_CACHE === "1";
+const BUNDLED = { koffi: path.join(__dirname, "koffi.cjs"), zod: path.join(__dirname, "zod.cjs") };
+const scripts = [];
+const loaded = new Map();
+
+function load(file) {
+  const src = fs.readFileSync(file, "utf8");
+  let cachedData;
+  if (!writeCache && !process.env.TSRUN_NO_CODE_CACHE) { try { cachedData = fs.readFileSync(file + ".cache"); } catch { /* no cache */ } }
+  const script = new vm.Script(Module.wrap(src), { filename: file, cachedData });
+  scripts.push([file, script]);
+  const mod = { exports: {}, filename: file, id: file, loaded: false };
+  script.runInThisContext()(mod.exports, Module.createRequire(file), mod, file, path.dirname(file));
+  return mod.exports;
+}
+
+function loadOnce(file) {
+  if (!loaded.has(file)) loaded.set(file, load(file));
+  return loaded.get(file);
+}
+
+const origLoad = Module._load;
+Module._load = function (request, parent, isMain) {
+  const f = Object.prototype.hasOwnProperty.call(BUNDLED, request) ? BUNDLED[request] : undefined;
+  return f ? loadOnce(f) : origLoad.apply(this, arguments);
+};
+
+if (writeCache) {
+  process.on("exit", () => {
+    for (const f of Object.values(BUNDLED)) loadOnce(f);
+    for (const [file, script] of scripts) fs.writeFileSync(file + ".cache", script.createCachedData());
+  });
+}
+loadOnce(path.join(__dirname, "tsrun.cjs"));

@@ -1,0 +1,46 @@
+// The commander-free fast path (src/fastpath.ts) takes only the exact forms containerd and
+// podman use; everything else must reach commander so help, errors and other flags behave
+// as before. Run through bin/tsrun, so the bundle is what is tested.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { tsrun } from "../helpers/cli.js";
+import { parseFast } from "../../src/fastpath.js";
+
+const tmp = mkdtempSync(join(tmpdir(), "tsrun-fast-"));
+test.after(() => rmSync(tmp, { recursive: true, force: true }));
+const root = join(tmp, "root");
+
+test("containerd's and podman's argument forms take the fast path, with their global flags", () => {
+  const f = parseFast(["--root", "/r", "--log", "/l.json", "--log-format", "json", "delete", "--force", "c1"]);
+  assert.deepEqual(f && { root: f.root, log: f.log, logFormat: f.logFormat }, { root: "/r", log: "/l.json", logFormat: "json" });
+  assert.ok(parseFast(["state", "c1"]));
+  assert.ok(parseFast(["--root=/r", "kill", "--all", "c1", "9"]));
+  assert.ok(parseFast(["start", "c1"]));
+});
+
+test("help, unknown flags and other commands are left to commander", () => {
+  for (const argv of [
+    ["state", "--help"], ["state"], ["state", "a", "b"], ["--systemd-cgroup", "state", "c1"], ["delete", "c1", "--force"],
+    ["kill", "c1", "9", "extra"], ["--log-format", "xml", "state", "c1"], ["create", "c1"], ["--root"], [],
+  ]) assert.equal(parseFast(argv), undefined, argv.join(" "));
+});
+
+test("fast-path errors look like commander-path errors: one line, exit 1, and in the JSON log", () => {
+  const log = join(tmp, "log.json");
+  const r = tsrun(["--root", root, "--log", log, "--log-format", "json", "state", "nope"]);
+  assert.equal(r.status, 1);
+  assert.equal(r.stderr, "container does not exist\n");
+  assert.equal(JSON.parse(readFileSync(log, "utf8").trim()).msg, "container does not exist");
+  const k = tsrun(["--root", root, "kill", "nope", "9"]);
+  assert.equal(k.status, 1);
+  assert.equal(k.stderr, "container does not exist\n");
+});
+
+test("`state --help` still prints commander's help", () => {
+  const r = tsrun(["state", "--help"]);
+  assert.equal(r.status, 0);
+  assert.match(r.stdout, /Usage: tsrun state/);
+});
