@@ -441,7 +441,7 @@ int mnt_mknod(struct xst *st, const struct tsrun_op *op)
   r = s->mknodat((int)pfd, name, mode, dev);
   if (old >= 0)
     s->umask((unsigned)old);
-  if (r == -EPERM && (op->flags & OPF_BIND_FALLBACK)) {
+  if ((r == -EPERM || r == -EACCES) && (op->flags & OPF_BIND_FALLBACK)) {
     r = bind_host_node(st, pfd, name, x_str(st, op->s[0]));
     goto out;
   }

@@ -14,6 +14,8 @@ import { recvMsg, sendMsg } from "../sys/sync.js";
 import { runCreateHooks, checkHookPaths } from "../hooks.js";
 import { ociState } from "../container.js";
 import { writeIdMaps } from "../userns.js";
+import { checkLsm } from "../plan/lsm.js";
+import { lsmHost } from "../lsm-host.js";
 
 export interface CreateOptions {
   bundle?: string; pidFile?: string; consoleSocket?: string; pivot?: boolean; preserveFds?: string;
@@ -53,6 +55,7 @@ export function createContainer(ctx: Ctx, id: string, opts: CreateOptions): Crea
     throw new TsrunError(`config.json: root.path: stat \`${rootfs}\`: ${(e as NodeJS.ErrnoException).code}`);
   }
   checkHookPaths(spec);
+  checkLsm(spec, lsmHost());
   const seccomp = spec.linux?.seccomp ? compileSeccomp(spec.linux.seccomp) : null;
   if (seccomp?.notify) throw new TsrunError("config.json: linux.seccomp: SCMP_ACT_NOTIFY is not supported yet");
   for (const name of seccomp?.skipped ?? []) ctx.log.debug(`seccomp: syscall "${name}" is unknown to libseccomp, rule skipped`);

@@ -8,9 +8,10 @@ import type { Spec, Mount } from "../spec/schema.js";
 import { TsrunError } from "../errors.js";
 import { PlanBuilder, type Plan } from "./builder.js";
 import { Op, OpFlag, PlanFlag, NAMESPACES, type NamespaceType } from "./ops.js";
-import { MS, parseMountOptions } from "./mount-options.js";
+import { MS, parseMountOptions, RECURSIVE_OPTIONS, EXTRA_OPTIONS } from "./mount-options.js";
 import { capMask, CapError, RLIMITS } from "./caps.js";
 import { planHookSync, planStartContainer } from "./hooks.js";
+import { checkIdMaps } from "./idmap.js";
 
 export interface HostView {
   /** stat of a bind source on the host: "dir", "file", or undefined when it does not exist */
@@ -89,6 +90,11 @@ function planNamespaces(b: PlanBuilder, spec: Spec): Set<NamespaceType> {
     if (types.has("pid")) b.flags |= PlanFlag.FORK_INIT;
   }
   if (types.has("user") && !joins.has("user")) b.flags |= PlanFlag.NEW_USERNS;
+  checkIdMaps(spec.linux?.uidMappings, "linux.uidMappings");
+  checkIdMaps(spec.linux?.gidMappings, "linux.gidMappings");
+  if ((spec.linux?.uidMappings?.length || spec.linux?.gidMappings?.length) && !(b.flags & PlanFlag.NEW_USERNS)) {
+    throw new SpecError("linux.uidMappings", "mappings need a new user namespace");
+  }
   return types;
 }
 
@@ -97,11 +103,18 @@ function planMount(b: PlanBuilder, m: Mount, i: number, opts: InitOptions): void
   if (!m.destination) throw new SpecError(`${where}.destination`, "must not be empty");
   const dest = inRoot(m.destination);
   const o = parseMountOptions(m.options ?? []);
+  const mm = m as Mount & { uidMappings?: unknown[]; gidMappings?: unknown[] };
+  if (mm.uidMappings?.length || mm.gidMappings?.length) throw new SpecError(`${where}.uidMappings`, "idmapped mounts are not supported by tsrun yet");
   const isBind = m.type === "bind" || (o.flags & MS.BIND) !== 0;
   let type = m.type;
   if (type === "cgroup") type = "cgroup2";
   if (isBind) {
     if (!m.source) throw new SpecError(`${where}.source`, "a bind mount needs a source");
+    // a bind has no filesystem data: key=value is ignored (as runc does), an unknown bare word is an error
+    const unknown = o.data.find((x) => !x.includes("=") && !RECURSIVE_OPTIONS.includes(x) && !EXTRA_OPTIONS.includes(x));
+    if (unknown !== undefined) throw new SpecError(`${where}.options`, `unknown mount option "${unknown}" for a bind mount`);
+    const unsupported = o.data.find((x) => !x.includes("=") && x !== "tmpcopyup");
+    if (unsupported !== undefined) throw new SpecError(`${where}.options`, `mount option "${unsupported}" is not supported by tsrun yet`);
     const src = posix.isAbsolute(m.source) ? m.source : posix.join(opts.bundle, m.source);
     const kind = opts.host.sourceKind(src);
     if (!kind) throw new SpecError(`${where}.source`, `stat \`${src}\`: ENOENT`);
@@ -114,6 +127,8 @@ function planMount(b: PlanBuilder, m: Mount, i: number, opts: InitOptions): void
     });
     return;
   }
+  const later = o.data.find((x) => RECURSIVE_OPTIONS.includes(x) || EXTRA_OPTIONS.includes(x));
+  if (later !== undefined) throw new SpecError(`${where}.options`, `mount option "${later}" is not supported by tsrun yet`);
   let flags = 0;
   if (type === "proc" || type === "sysfs") flags |= OpFlag.CHECK_PROCFS;
   const data = o.data.length ? o.data.join(",") : undefined;

@@ -1,0 +1,22 @@
+/** Validation of uid/gid mappings (linux.uidMappings/gidMappings and the mounts' ones). */
+import { TsrunError } from "../errors.js";
+
+type IdMap = { containerID: number; hostID: number; size: number };
+
+export function checkIdMaps(maps: readonly IdMap[] | undefined, where: string): void {
+  const list = maps ?? [];
+  if (list.length > 340) throw new TsrunError(`config.json: ${where}: more than 340 ranges`);
+  list.forEach((m, i) => {
+    const at = `config.json: ${where}[${i}]`;
+    for (const k of ["containerID", "hostID", "size"] as const) {
+      if (!Number.isInteger(m[k]) || m[k] < 0 || m[k] > 0xffffffff) throw new TsrunError(`${at}.${k}: invalid id ${m[k]}`);
+    }
+    if (m.size === 0) throw new TsrunError(`${at}.size: must be at least 1`);
+    if (m.containerID + m.size > 0x100000000 || m.hostID + m.size > 0x100000000) throw new TsrunError(`${at}: range goes past 2^32`);
+    list.slice(0, i).forEach((o, j) => {
+      if (m.containerID < o.containerID + o.size && o.containerID < m.containerID + m.size) {
+        throw new TsrunError(`${at}: containerID range overlaps ${where}[${j}]`);
+      }
+    });
+  });
+}
