@@ -228,7 +228,9 @@ export function compileInit(spec: Spec, opts: InitOptions): Plan {
     shared: MS.SHARED, slave: MS.SLAVE, private: MS.PRIVATE, unbindable: MS.UNBINDABLE,
   };
   if (prop !== undefined && !(prop in propFlags)) throw new SpecError("linux.rootfsPropagation", `unknown propagation "${prop}"`);
-  b.op(Op.PRIVATE_ROOT, "make / a slave mount", { a: MS.REC | (prop === "shared" ? MS.SLAVE : prop ? propFlags[prop] : MS.SLAVE) });
+  // shared and unbindable are applied after pivot_root: an unbindable / cannot be bound as the rootfs
+  const late = prop === "shared" || prop === "unbindable";
+  b.op(Op.PRIVATE_ROOT, "make / a slave mount", { a: MS.REC | (late ? MS.SLAVE : prop ? propFlags[prop] : MS.SLAVE) });
   b.op(Op.OPEN_ROOT, `open rootfs "${opts.rootfs}"`, { s: [opts.rootfs] });
   b.op(Op.MOUNT, `bind mount rootfs "${opts.rootfs}"`, { flags: OpFlag.BIND, a: MS.BIND | MS.REC, s: [opts.rootfs, "/"] });
   b.op(Op.OPEN_ROOT, `open rootfs "${opts.rootfs}"`, { s: [opts.rootfs] });
@@ -238,7 +240,7 @@ export function compileInit(spec: Spec, opts: InitOptions): Plan {
   planHookSync(b, spec);
   if (opts.noPivot) b.op(Op.MOVE_ROOT, "move rootfs to / (--no-pivot)", { s: [opts.rootfs] });
   else b.op(Op.PIVOT_ROOT, `pivot_root "${opts.rootfs}"`, { s: [opts.rootfs] });
-  if (prop === "shared") b.op(Op.PRIVATE_ROOT, "make / shared", { a: MS.REC | MS.SHARED });
+  if (late) b.op(Op.PRIVATE_ROOT, `make / ${prop}`, { a: MS.REC | propFlags[prop!] });
   if (spec.root?.readonly) b.op(Op.REMOUNT_RO, "remount / read-only", { s: ["/"] });
   if (spec.hostname) b.op(Op.SETHOSTNAME, `sethostname "${spec.hostname}"`, { s: [spec.hostname] });
   if (spec.domainname) b.op(Op.SETDOMAINNAME, `setdomainname "${spec.domainname}"`, { s: [spec.domainname] });
