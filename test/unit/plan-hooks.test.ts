@@ -1,0 +1,68 @@
+// Compile logic for hooks, user namespaces, propagation and mount-option rules.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync, writeFileSync, existsSync } from "node:fs";
+import { join } from "node:path";
+import { parseSpec } from "../../src/spec/load.js";
+import { compileInit } from "../../src/plan/compile.js";
+import { dumpPlan } from "../../src/plan/builder.js";
+import { checkIdMaps } from "../../src/plan/idmap.js";
+import { checkLsm } from "../../src/plan/lsm.js";
+import { repoRoot } from "../helpers/rootfs.js";
+
+const host = { sourceKind: (p: string) => (p.endsWith(".conf") || p.includes("/etc/host") ? "file" as const : "dir" as const) };
+const fixture = (): ReturnType<typeof parseSpec> =>
+  parseSpec(readFileSync(join(repoRoot, "spec-fixtures", "rootfs-hooks", "config.json"), "utf8"));
+const compile = (spec: ReturnType<typeof parseSpec>) => compileInit(spec, { rootfs: "/r", bundle: "/b", noPivot: false, host });
+
+test("hooks, userns and unbindable propagation compile to the golden plan", () => {
+  const text = dumpPlan(compile(fixture()));
+  const file = join(repoRoot, "test", "golden", "rootfs-hooks.plan");
+  if (process.env.UPDATE_GOLDEN || !existsSync(file)) writeFileSync(file, text);
+  assert.equal(text, readFileSync(file, "utf8"));
+});
+
+test("the create hooks' sync point is after every mount and before pivot_root; startContainer after start", () => {
+  const ops = compile(fixture()).ops.map((o) => o.describe);
+  const at = (re: RegExp): number => ops.findIndex((d) => re.test(d));
+  const lastMount = ops.map((d, i) => (/^(mount|bind mount|mknod|symlink)/.test(d) ? i : -1)).reduce((a, b) => Math.max(a, b));
+  assert.ok(lastMount < at(/^wait for the createRuntime/));
+  assert.ok(at(/^wait for the createRuntime/) < at(/^pivot_root/));
+  assert.ok(at(/^wait for start/) < at(/^startContainer hook #0 "\/bin\/hook"/));
+  assert.equal(at(/^startContainer hook/), ops.length - 2, "right before the final exec");
+  assert.ok(at(/^pivot_root/) < at(/^make \/ unbindable/), "unbindable comes after the rootfs bind");
+});
+
+test("no hooks, no sync point (plans without hooks are unchanged)", () => {
+  const spec = fixture();
+  delete spec.hooks;
+  assert.ok(!compile(spec).ops.some((o) => /createRuntime|startContainer/.test(o.describe)));
+});
+
+test("bind mounts: an unknown bare option is an error, key=value is ignored, recursive options are not supported yet", () => {
+  const withMount = (options: string[]) => {
+    const spec = fixture();
+    spec.mounts = [{ destination: "/x", type: "bind", source: "/tmp", options }];
+    return () => compile(spec);
+  };
+  assert.throws(withMount(["rbind", "bogus"]), /^Error: config\.json: mounts\[0\]\.options: unknown mount option "bogus" for a bind mount$|unknown mount option "bogus"/);
+  assert.doesNotThrow(withMount(["rbind", "mode=755"]));
+  assert.throws(withMount(["rbind", "rro"]), /mount option "rro" is not supported by tsrun yet/);
+});
+
+test("idmaps: size 0, overlaps and maps without a user namespace are errors", () => {
+  assert.throws(() => checkIdMaps([{ containerID: 0, hostID: 1, size: 0 }], "linux.uidMappings"), /size: must be at least 1/);
+  assert.throws(() => checkIdMaps([{ containerID: 0, hostID: 1, size: 10 }, { containerID: 9, hostID: 50, size: 2 }], "m"), /overlaps m\[0\]/);
+  assert.doesNotThrow(() => checkIdMaps([{ containerID: 0, hostID: 100000, size: 65536 }], "m"));
+  const spec = fixture();
+  spec.linux!.namespaces = spec.linux!.namespaces!.filter((n) => n.type !== "user");
+  assert.throws(() => compile(spec), /mappings need a new user namespace/);
+});
+
+test("LSM labels on a host without the LSM are errors naming the field", () => {
+  const spec = fixture();
+  spec.process!.apparmorProfile = "p";
+  assert.throws(() => checkLsm(spec, { apparmor: false, selinux: false }), /process\.apparmorProfile: "p" requested, but AppArmor is not enabled/);
+  delete spec.process!.apparmorProfile;
+  assert.doesNotThrow(() => checkLsm(spec, { apparmor: false, selinux: false }));
+});
