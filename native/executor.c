@@ -126,7 +126,7 @@ static const char *const op_names[OP__COUNT] = {
   [OP_CAPSET] = "capset", [OP_AMBIENT] = "ambient caps", [OP_NO_NEW_PRIVS] = "no_new_privs",
   [OP_SECCOMP] = "seccomp", [OP_LOOKUP_EXEC] = "exec", [OP_REPORT_READY] = "ready",
   [OP_WAIT_START] = "exec.fifo", [OP_EXEC] = "exec", [OP_PRIVATE_ROOT] = "rootfs propagation",
-  [OP_OPEN_ROOT] = "rootfs", [OP_HOOK_SYNC] = "hooks", [OP_HOOK_EXEC] = "startContainer hook",
+  [OP_OPEN_ROOT] = "rootfs", [OP_HOOK_SYNC] = "hooks", [OP_HOOK_EXEC] = "startContainer hook", [OP_PROC_ATTR] = "process attribute",
 };
 
 static int str_ok(const char *strs, uint32_t str_len, uint32_t off)
@@ -208,6 +208,11 @@ int tsrun_plan_validate(const uint8_t *plan, uint32_t len, struct tsrun_exec_ctx
           !list_ok(strs, h.str_len, op.s[1], op.b))
         return bad_plan(ctx, (int32_t)i, "exec argv/env out of bounds");
       continue;
+    case OP_PROC_ATTR:
+      if ((op.a == 3 || op.a == 4) && (op.c == 0 || op.c > 4096 || !blob_ok(h.str_len, op.s[0], op.c)))
+        return bad_plan(ctx, (int32_t)i, "process attribute blob out of bounds");
+      blob_field = 0;
+      break;
     case OP_HOOK_EXEC:
       if (op.a == 0 || !str_ok(strs, h.str_len, op.s[0]) || !list_ok(strs, h.str_len, op.s[1], op.a) ||
           !list_ok(strs, h.str_len, op.s[2], op.b))
@@ -273,6 +278,7 @@ static int run_op(struct xst *st, uint32_t idx, const struct tsrun_op *op)
   case OP_REPORT_READY: r = x_report_ready(st); break;
   case OP_HOOK_SYNC:
   case OP_HOOK_EXEC: r = hook_op(st, op); break;
+  case OP_PROC_ATTR: r = proc_attr_op(st, op); break;
   default: r = proc_op(st, op); break;
   }
   if (r == -ENOENT && (op->flags & OPF_OPTIONAL))

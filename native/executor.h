@@ -112,6 +112,7 @@ int proc_op(struct xst *st, const struct tsrun_op *op);
 
 /* hookops.c: OP_HOOK_SYNC, OP_HOOK_EXEC */
 int hook_op(struct xst *st, const struct tsrun_op *op);
+int proc_attr_op(struct xst *st, const struct tsrun_op *op);
 long x_send_msg(struct xst *st, uint32_t type, int32_t pid);
 
 /* mounts.c: ops on paths inside the rootfs */

@@ -79,6 +79,9 @@ struct tsrun_sys {
   /* terminate the calling process at once (exit_group); the fake records and returns */
   void (*exit)(int status);
   long (*wait4)(int pid, int *status, int options); /* rusage is not wanted */
+  /* process attribute syscalls taking up to 3 plain arguments (personality, ioprio_set,
+   * sched_setattr, sched_setaffinity): nr is the SYS_* number */
+  long (*attr3)(long nr, unsigned long a1, unsigned long a2, unsigned long a3);
 };
 
 extern const struct tsrun_sys tsrun_sys_real;

@@ -79,6 +79,7 @@ static long r_send(int fd, const void *b, size_t n, int f) { return ret(syscall(
 static long r_recv(int fd, void *b, size_t n, int f) { return ret(syscall(SYS_recvfrom, fd, b, n, f, (void *)0, (void *)0)); }
 static long r_execve(const char *p, char *const a[], char *const e[]) { return ret(syscall(SYS_execve, p, a, e)); }
 static long r_wait4(int pid, int *status, int options) { return ret(syscall(SYS_wait4, pid, status, options, (void *)0)); }
+static long r_attr3(long nr, unsigned long a1, unsigned long a2, unsigned long a3) { return ret(syscall(nr, a1, a2, a3)); }
 static void r_exit(int status)
 {
   for (;;)
@@ -99,5 +100,5 @@ const struct tsrun_sys tsrun_sys_real = {
   .capget = r_capget, .capset = r_capset, .seccomp = r_seccomp,
   .rt_sigaction = r_rt_sigaction, .rt_sigprocmask = r_rt_sigprocmask,
   .send = r_send, .recv = r_recv, .execve = r_execve, .exit = r_exit,
-  .wait4 = r_wait4,
+  .wait4 = r_wait4, .attr3 = r_attr3,
 };

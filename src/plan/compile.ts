@@ -12,6 +12,7 @@ import { MS, parseMountOptions, RECURSIVE_OPTIONS, EXTRA_OPTIONS } from "./mount
 import { capMask, CapError, RLIMITS } from "./caps.js";
 import { planHookSync, planStartContainer } from "./hooks.js";
 import { checkIdMaps } from "./idmap.js";
+import { planProcAttrs } from "./procattrs.js";
 
 export interface HostView {
   /** stat of a bind source on the host: "dir", "file", or undefined when it does not exist */
@@ -168,6 +169,7 @@ export function planProcess(b: PlanBuilder, spec: Spec, opts: ProcessOptions): v
     b.op(Op.RLIMIT, `setrlimit ${r.type}`, { a: res, b: rlimitValue(r.soft), c: rlimitValue(r.hard) });
   });
   b.op(Op.UMASK, "umask", { a: p.user?.umask ?? 0o022 });
+  planProcAttrs(b, spec);
   if (p.noNewPrivileges) b.op(Op.NO_NEW_PRIVS, "prctl PR_SET_NO_NEW_PRIVS");
   // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it before caps are dropped.
   // With it, load as late as possible: the executor defers it to just before execve.
