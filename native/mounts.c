@@ -592,6 +592,13 @@ int mnt_remount_ro(struct xst *st, const struct tsrun_op *op)
   return (int)r;
 }
 
+/* O_PATH fd of an existing path inside the root (for mountattr.c) */
+long mnt_resolve(struct xst *st, const char *path)
+{
+  long r = clean_path(path, g_dest);
+  return r < 0 ? r : resolve(st, g_dest, 0, 0);
+}
+
 int mnt_private_root(struct xst *st, const struct tsrun_op *op)
 {
   long r = st->sys->mount(NULL, "/", NULL, op->a, NULL);

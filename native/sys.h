@@ -82,6 +82,7 @@ struct tsrun_sys {
   /* process attribute syscalls taking up to 3 plain arguments (personality, ioprio_set,
    * sched_setattr, sched_setaffinity): nr is the SYS_* number */
   long (*attr3)(long nr, unsigned long a1, unsigned long a2, unsigned long a3);
+  long (*mount_setattr)(int dfd, const char *path, unsigned flags, const void *attr, size_t size);
 };
 
 extern const struct tsrun_sys tsrun_sys_real;

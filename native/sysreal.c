@@ -80,6 +80,7 @@ static long r_recv(int fd, void *b, size_t n, int f) { return ret(syscall(SYS_re
 static long r_execve(const char *p, char *const a[], char *const e[]) { return ret(syscall(SYS_execve, p, a, e)); }
 static long r_wait4(int pid, int *status, int options) { return ret(syscall(SYS_wait4, pid, status, options, (void *)0)); }
 static long r_attr3(long nr, unsigned long a1, unsigned long a2, unsigned long a3) { return ret(syscall(nr, a1, a2, a3)); }
+static long r_mount_setattr(int d, const char *p, unsigned f, const void *a, size_t n) { return ret(syscall(442 /* SYS_mount_setattr */, d, p, f, a, n)); }
 static void r_exit(int status)
 {
   for (;;)
@@ -100,5 +101,5 @@ const struct tsrun_sys tsrun_sys_real = {
   .capget = r_capget, .capset = r_capset, .seccomp = r_seccomp,
   .rt_sigaction = r_rt_sigaction, .rt_sigprocmask = r_rt_sigprocmask,
   .send = r_send, .recv = r_recv, .execve = r_execve, .exit = r_exit,
-  .wait4 = r_wait4, .attr3 = r_attr3,
+  .wait4 = r_wait4, .attr3 = r_attr3, .mount_setattr = r_mount_setattr,
 };

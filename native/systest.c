@@ -572,6 +572,12 @@ static long f_attr3(long nr, unsigned long a1, unsigned long a2, unsigned long a
   CALL("attr3(%ld,%lu,%lu,%lu)", nr, a1, a2 > 4096 ? 1UL : a2, a3);
   return end(0);
 }
+static long f_mount_setattr(int d, const char *p, unsigned f, const void *a, size_t n)
+{
+  (void)a;
+  CALL("mount_setattr(%d,%s,0x%x,%zu)", d, q(p), f, n);
+  return end(0);
+}
 static void f_exit(int status)
 {
   begin("exit(%d)", status);
@@ -592,5 +598,5 @@ const struct tsrun_sys tsrun_sys_test = {
   .capget = f_capget, .capset = f_capset, .seccomp = f_seccomp,
   .rt_sigaction = f_rt_sigaction, .rt_sigprocmask = f_rt_sigprocmask,
   .send = f_send, .recv = f_recv, .execve = f_execve, .exit = f_exit,
-  .wait4 = f_wait4, .attr3 = f_attr3,
+  .wait4 = f_wait4, .attr3 = f_attr3, .mount_setattr = f_mount_setattr,
 };

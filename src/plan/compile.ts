@@ -13,6 +13,7 @@ import { capMask, CapError, RLIMITS } from "./caps.js";
 import { planHookSync, planStartContainer } from "./hooks.js";
 import { checkIdMaps } from "./idmap.js";
 import { planProcAttrs } from "./procattrs.js";
+import { recursiveAttrs } from "./mount-recursive.js";
 
 export interface HostView {
   /** stat of a bind source on the host: "dir", "file", or undefined when it does not exist */
@@ -114,7 +115,7 @@ function planMount(b: PlanBuilder, m: Mount, i: number, opts: InitOptions): void
     // a bind has no filesystem data: key=value is ignored (as runc does), an unknown bare word is an error
     const unknown = o.data.find((x) => !x.includes("=") && !RECURSIVE_OPTIONS.includes(x) && !EXTRA_OPTIONS.includes(x));
     if (unknown !== undefined) throw new SpecError(`${where}.options`, `unknown mount option "${unknown}" for a bind mount`);
-    const unsupported = o.data.find((x) => !x.includes("=") && x !== "tmpcopyup");
+    const unsupported = o.data.find((x) => !x.includes("=") && x !== "tmpcopyup" && !RECURSIVE_OPTIONS.includes(x));
     if (unsupported !== undefined) throw new SpecError(`${where}.options`, `mount option "${unsupported}" is not supported by tsrun yet`);
     const src = posix.isAbsolute(m.source) ? m.source : posix.join(opts.bundle, m.source);
     const kind = opts.host.sourceKind(src);
@@ -126,16 +127,24 @@ function planMount(b: PlanBuilder, m: Mount, i: number, opts: InitOptions): void
     b.op(Op.MOUNT, `bind mount "${src}" on "${dest}"`, {
       flags, a: MS.BIND | (o.flags & MS.REC), b: remount, c: o.propagation, s: [src, dest, undefined, undefined],
     });
+    planRecursive(b, m.options ?? [], dest);
     return;
   }
-  const later = o.data.find((x) => RECURSIVE_OPTIONS.includes(x) || EXTRA_OPTIONS.includes(x));
+  const later = o.data.find((x) => EXTRA_OPTIONS.includes(x));
   if (later !== undefined) throw new SpecError(`${where}.options`, `mount option "${later}" is not supported by tsrun yet`);
   let flags = 0;
   if (type === "proc" || type === "sysfs") flags |= OpFlag.CHECK_PROCFS;
-  const data = o.data.length ? o.data.join(",") : undefined;
+  const data = o.data.filter((x) => !RECURSIVE_OPTIONS.includes(x));
+  const dataStr = data.length ? data.join(",") : undefined;
   b.op(Op.MOUNT, `mount "${type ?? m.source ?? ""}" on "${dest}"`, {
-    flags, a: o.flags & ~MS.REMOUNT, c: o.propagation, s: [m.source ?? type, dest, type, data],
+    flags, a: o.flags & ~MS.REMOUNT, c: o.propagation, s: [m.source ?? type, dest, type, dataStr],
   });
+  planRecursive(b, m.options ?? [], dest);
+}
+
+function planRecursive(b: PlanBuilder, options: readonly string[], dest: string): void {
+  const r = recursiveAttrs(options);
+  if (r) b.op(Op.MOUNT_SETATTR, `recursive mount options on "${dest}"`, { a: r.set, b: r.clr, s: [dest] });
 }
 
 function planDevices(b: PlanBuilder, spec: Spec, mounts: Mount[]): void {

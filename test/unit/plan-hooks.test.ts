@@ -39,7 +39,7 @@ test("no hooks, no sync point (plans without hooks are unchanged)", () => {
   assert.ok(!compile(spec).ops.some((o) => /createRuntime|startContainer/.test(o.describe)));
 });
 
-test("bind mounts: an unknown bare option is an error, key=value is ignored, recursive options are not supported yet", () => {
+test("bind mounts: an unknown bare option is an error, key=value is ignored, recursive options become mount_setattr", () => {
   const withMount = (options: string[]) => {
     const spec = fixture();
     spec.mounts = [{ destination: "/x", type: "bind", source: "/tmp", options }];
@@ -47,7 +47,11 @@ test("bind mounts: an unknown bare option is an error, key=value is ignored, rec
   };
   assert.throws(withMount(["rbind", "bogus"]), /^Error: config\.json: mounts\[0\]\.options: unknown mount option "bogus" for a bind mount$|unknown mount option "bogus"/);
   assert.doesNotThrow(withMount(["rbind", "mode=755"]));
-  assert.throws(withMount(["rbind", "rro"]), /mount option "rro" is not supported by tsrun yet/);
+  const ops = compile(((spec) => { spec.mounts = [{ destination: "/x", type: "bind", source: "/tmp", options: ["rbind", "rro", "rnosuid", "rrw", "rnoatime"] }]; return spec; })(fixture())).ops;
+  const attr = ops.find((o) => /^recursive mount options on "\/x"/.test(o.describe))!;
+  assert.equal(attr.a, 0x2n | 0x10n, "rro undone by rrw; rnosuid and rnoatime set");
+  assert.equal(attr.b, 0x1n | 0x70n, "rdonly cleared, the atime field replaced");
+  assert.throws(withMount(["rbind", "idmap"]), /mount option "idmap" is not supported by tsrun yet/);
 });
 
 test("idmaps: size 0, overlaps and maps without a user namespace are errors", () => {
