@@ -111,7 +111,7 @@ static const uint8_t req_str[OP__COUNT] = {
   [OP_NSJOIN] = 1, [OP_MOUNT] = 2, [OP_MKNOD] = 1, [OP_SYMLINK] = 3, [OP_MKDIR] = 1,
   [OP_PIVOT_ROOT] = 1, [OP_MOVE_ROOT] = 1, [OP_MASK_PATH] = 1, [OP_READONLY_PATH] = 1,
   [OP_REMOUNT_RO] = 1, [OP_SYSCTL] = 3, [OP_SETHOSTNAME] = 1, [OP_SETDOMAINNAME] = 1,
-  [OP_CHDIR] = 1, [OP_LOOKUP_EXEC] = 1, [OP_OPEN_ROOT] = 1, [OP_HOOK_EXEC] = 1, [OP_MOUNT_SETATTR] = 1,
+  [OP_CHDIR] = 1, [OP_LOOKUP_EXEC] = 1, [OP_OPEN_ROOT] = 1, [OP_HOOK_EXEC] = 1, [OP_MOUNT_SETATTR] = 1, [OP_MOUNT_IDMAP] = 7,
 };
 
 static const char *const op_names[OP__COUNT] = {
@@ -126,7 +126,7 @@ static const char *const op_names[OP__COUNT] = {
   [OP_CAPSET] = "capset", [OP_AMBIENT] = "ambient caps", [OP_NO_NEW_PRIVS] = "no_new_privs",
   [OP_SECCOMP] = "seccomp", [OP_LOOKUP_EXEC] = "exec", [OP_REPORT_READY] = "ready",
   [OP_WAIT_START] = "exec.fifo", [OP_EXEC] = "exec", [OP_PRIVATE_ROOT] = "rootfs propagation",
-  [OP_OPEN_ROOT] = "rootfs", [OP_HOOK_SYNC] = "hooks", [OP_HOOK_EXEC] = "startContainer hook", [OP_PROC_ATTR] = "process attribute", [OP_MOUNT_SETATTR] = "mount_setattr",
+  [OP_OPEN_ROOT] = "rootfs", [OP_HOOK_SYNC] = "hooks", [OP_HOOK_EXEC] = "startContainer hook", [OP_PROC_ATTR] = "process attribute", [OP_MOUNT_SETATTR] = "mount_setattr", [OP_MOUNT_IDMAP] = "idmapped mount",
 };
 
 static int str_ok(const char *strs, uint32_t str_len, uint32_t off)
@@ -280,6 +280,7 @@ static int run_op(struct xst *st, uint32_t idx, const struct tsrun_op *op)
   case OP_HOOK_EXEC: r = hook_op(st, op); break;
   case OP_PROC_ATTR: r = proc_attr_op(st, op); break;
   case OP_MOUNT_SETATTR: r = mnt_setattr(st, op); break;
+  case OP_MOUNT_IDMAP: r = mnt_idmap(st, op); break;
   default: r = proc_op(st, op); break;
   }
   if (r == -ENOENT && (op->flags & OPF_OPTIONAL))

@@ -37,3 +37,47 @@ int mnt_setattr(struct xst *st, const struct tsrun_op *op)
   st->sys->close((int)fd);
   return (int)r;
 }
+
+#ifndef OPEN_TREE_CLONE
+#define OPEN_TREE_CLONE 1
+#endif
+#define X_MOUNT_ATTR_IDMAP 0x00100000
+#define X_MOVE_MOUNT_F_EMPTY_PATH 0x00000004
+#define X_MOVE_MOUNT_T_EMPTY_PATH 0x00000040
+
+/* OP_MOUNT_IDMAP: a detached clone of the source, idmapped with the user namespace at s2
+ * (a helper the runtime keeps alive during create), moved onto the destination fd */
+int mnt_idmap(struct xst *st, const struct tsrun_op *op)
+{
+  const struct tsrun_sys *s = st->sys;
+  unsigned rec = op->a ? AT_RECURSIVE : 0;
+  struct x_mount_attr a;
+  long tree, ns, dest, r;
+
+  tree = s->open_tree(AT_FDCWD, x_str(st, op->s[0]), OPEN_TREE_CLONE | O_CLOEXEC | rec);
+  if (tree < 0)
+    return (int)x_fail(st, tree, x_str(st, op->s[0]));
+  ns = s->openat(AT_FDCWD, x_str(st, op->s[2]), O_RDONLY | O_CLOEXEC, 0);
+  if (ns < 0) {
+    s->close((int)tree);
+    return (int)x_fail(st, ns, x_str(st, op->s[2]));
+  }
+  memset(&a, 0, sizeof a);
+  a.attr_set = X_MOUNT_ATTR_IDMAP;
+  a.userns_fd = (uint64_t)ns;
+  r = s->mount_setattr((int)tree, "", AT_EMPTY_PATH | rec, &a, sizeof a);
+  s->close((int)ns);
+  if (r < 0) {
+    s->close((int)tree);
+    return (int)x_fail(st, r, "mount_setattr MOUNT_ATTR_IDMAP");
+  }
+  dest = mnt_resolve(st, x_str(st, op->s[1]));
+  if (dest < 0) {
+    s->close((int)tree);
+    return (int)dest;
+  }
+  r = s->move_mount((int)tree, "", (int)dest, "", X_MOVE_MOUNT_F_EMPTY_PATH | X_MOVE_MOUNT_T_EMPTY_PATH);
+  s->close((int)tree);
+  s->close((int)dest);
+  return (int)r;
+}

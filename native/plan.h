@@ -78,6 +78,7 @@ enum tsrun_opcode {
   OP_HOOK_EXEC = 51,    /* s0=path a=argc s1=argv b=envc s2=env: fork, stdin=state file, execve, wait (startContainer) */
   OP_PROC_ATTR = 52,    /* a=kind: 1 personality(b), 2 ioprio_set(b), 3 sched_setattr(s0 blob, c len), 4 sched_setaffinity(s0, c) */
   OP_MOUNT_SETATTR = 53,/* s0=path(in root) a=attr_set b=attr_clr c=propagation: mount_setattr(AT_RECURSIVE) */
+  OP_MOUNT_IDMAP = 54,  /* s0=source(host) s1=dest(in root, exists) s2=userns path a=AT_RECURSIVE|0: open_tree+IDMAP+move_mount */
   OP__COUNT           /* keep last; new ops go right above it */
 };
 

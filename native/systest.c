@@ -578,6 +578,16 @@ static long f_mount_setattr(int d, const char *p, unsigned f, const void *a, siz
   CALL("mount_setattr(%d,%s,0x%x,%zu)", d, q(p), f, n);
   return end(0);
 }
+static long f_open_tree(int d, const char *p, unsigned f)
+{
+  CALL("open_tree(%d,%s,0x%x)", d, q(p), f);
+  return end(90);
+}
+static long f_move_mount(int fd, const char *f, int td, const char *t, unsigned fl)
+{
+  CALL("move_mount(%d,%s,%d,%s,0x%x)", fd, q(f), td, q(t), fl);
+  return end(0);
+}
 static void f_exit(int status)
 {
   begin("exit(%d)", status);
@@ -599,4 +609,5 @@ const struct tsrun_sys tsrun_sys_test = {
   .rt_sigaction = f_rt_sigaction, .rt_sigprocmask = f_rt_sigprocmask,
   .send = f_send, .recv = f_recv, .execve = f_execve, .exit = f_exit,
   .wait4 = f_wait4, .attr3 = f_attr3, .mount_setattr = f_mount_setattr,
+  .open_tree = f_open_tree, .move_mount = f_move_mount,
 };

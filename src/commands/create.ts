@@ -4,7 +4,7 @@ import { resolve } from "node:path";
 import { TsrunError, sysError, errnoName } from "../errors.js";
 import type { Ctx } from "../context.js";
 import { loadSpec } from "../spec/load.js";
-import { compileInit } from "../plan/compile.js";
+import { compileInit, idmapPlan } from "../plan/compile.js";
 import { compileSeccomp } from "../seccomp/compile.js";
 import { validateId } from "../state/ids.js";
 import type { ContainerState, Handle } from "../state/store.js";
@@ -16,6 +16,7 @@ import { ociState } from "../container.js";
 import { writeIdMaps } from "../userns.js";
 import { checkLsm } from "../plan/lsm.js";
 import { lsmHost } from "../lsm-host.js";
+import { startIdmapHelpers, runHelperPlan } from "../idmap-helpers.js";
 
 export interface CreateOptions {
   bundle?: string; pidFile?: string; consoleSocket?: string; pivot?: boolean; preserveFds?: string;
@@ -56,14 +57,26 @@ export function createContainer(ctx: Ctx, id: string, opts: CreateOptions): Crea
   }
   checkHookPaths(spec);
   checkLsm(spec, lsmHost());
+  const idmaps = startIdmapHelpers(ctx, spec);       // closed when create ends, either way
+  try {
+    return createWith(ctx, id, opts, spec, bundle, rootfs, preserveFds, idmaps.paths);
+  } finally {
+    idmaps.close();
+  }
+}
+
+function createWith(ctx: Ctx, id: string, opts: CreateOptions, spec: ReturnType<typeof loadSpec>, bundle: string, rootfs: string,
+  preserveFds: number, idmapUserns: Map<number, string>): Created {
   const seccomp = spec.linux?.seccomp ? compileSeccomp(spec.linux.seccomp) : null;
   if (seccomp?.notify) throw new TsrunError("config.json: linux.seccomp: SCMP_ACT_NOTIFY is not supported yet");
   for (const name of seccomp?.skipped ?? []) ctx.log.debug(`seccomp: syscall "${name}" is unknown to libseccomp, rule skipped`);
-  const plan = compileInit(spec, {
+  const planOpts = {
+    idmapUserns,
     seccomp: seccomp ? { filter: seccomp.filter, flags: seccomp.flags } : undefined,
     rootfs, bundle, noPivot: opts.pivot === false,
-    host: { sourceKind: (p) => { try { return fs.statSync(p).isDirectory() ? "dir" : "file"; } catch { return undefined; } } },
-  });
+    host: { sourceKind: (p: string) => { try { return fs.statSync(p).isDirectory() ? "dir" as const : "file" as const; } catch { return undefined; } } },
+  };
+  const plan = compileInit(spec, planOpts);
   if (spec.process?.terminal && !opts.consoleSocket) {
     throw new TsrunError("cannot allocate tty if runc will detach without setting console socket");
   }
@@ -126,6 +139,8 @@ export function createContainer(ctx: Ctx, id: string, opts: CreateOptions): Crea
       const m = recvMsg(syncFd);
       if (m.type === "ready") break;
       if (m.type !== "hooks") throw childFailure(m, plan.describe);
+      const idm = idmapPlan(spec, `/proc/${pid}/ns/mnt`, planOpts);
+      if (idm) runHelperPlan(ctx, idm);                              // idmapped mounts, from the host
       runCreateHooks(ctx, h.dir, spec, ociState(st, "created"));   // the child waits before pivot_root
       sendMsg(syncFd, { type: "hooks-done" });
     }

@@ -11,7 +11,7 @@ import { Op, OpFlag, PlanFlag, NAMESPACES, type NamespaceType } from "./ops.js";
 import { MS, parseMountOptions, RECURSIVE_OPTIONS, EXTRA_OPTIONS } from "./mount-options.js";
 import { capMask, CapError, RLIMITS } from "./caps.js";
 import { planHookSync, planStartContainer } from "./hooks.js";
-import { checkIdMaps } from "./idmap.js";
+import { checkIdMaps, idmapOf } from "./idmap.js";
 import { planProcAttrs } from "./procattrs.js";
 import { recursiveAttrs } from "./mount-recursive.js";
 
@@ -34,6 +34,8 @@ export interface InitOptions {
   noPivot: boolean;
   host: HostView;
   seccomp?: SeccompPlan;
+  /** mount index → path of a user namespace with that mount's maps (src/idmap-helpers.ts) */
+  idmapUserns?: Map<number, string>;
 }
 
 const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -100,13 +102,11 @@ function planNamespaces(b: PlanBuilder, spec: Spec): Set<NamespaceType> {
   return types;
 }
 
-function planMount(b: PlanBuilder, m: Mount, i: number, opts: InitOptions): void {
+function planMount(b: PlanBuilder, spec: Spec, m: Mount, i: number, opts: InitOptions): void {
   const where = `mounts[${i}]`;
   if (!m.destination) throw new SpecError(`${where}.destination`, "must not be empty");
   const dest = inRoot(m.destination);
   const o = parseMountOptions(m.options ?? []);
-  const mm = m as Mount & { uidMappings?: unknown[]; gidMappings?: unknown[] };
-  if (mm.uidMappings?.length || mm.gidMappings?.length) throw new SpecError(`${where}.uidMappings`, "idmapped mounts are not supported by tsrun yet");
   const isBind = m.type === "bind" || (o.flags & MS.BIND) !== 0;
   let type = m.type;
   if (type === "cgroup") type = "cgroup2";
@@ -115,7 +115,7 @@ function planMount(b: PlanBuilder, m: Mount, i: number, opts: InitOptions): void
     // a bind has no filesystem data: key=value is ignored (as runc does), an unknown bare word is an error
     const unknown = o.data.find((x) => !x.includes("=") && !RECURSIVE_OPTIONS.includes(x) && !EXTRA_OPTIONS.includes(x));
     if (unknown !== undefined) throw new SpecError(`${where}.options`, `unknown mount option "${unknown}" for a bind mount`);
-    const unsupported = o.data.find((x) => !x.includes("=") && x !== "tmpcopyup" && !RECURSIVE_OPTIONS.includes(x));
+    const unsupported = o.data.find((x) => !x.includes("=") && x !== "tmpcopyup" && x !== "idmap" && x !== "ridmap" && !RECURSIVE_OPTIONS.includes(x));
     if (unsupported !== undefined) throw new SpecError(`${where}.options`, `mount option "${unsupported}" is not supported by tsrun yet`);
     const src = posix.isAbsolute(m.source) ? m.source : posix.join(opts.bundle, m.source);
     const kind = opts.host.sourceKind(src);
@@ -124,6 +124,12 @@ function planMount(b: PlanBuilder, m: Mount, i: number, opts: InitOptions): void
     let flags = OpFlag.BIND;
     if (kind === "file") flags |= OpFlag.MKFILE;
     if (remount) flags |= OpFlag.REMOUNT_BIND;
+    if (idmapOf(spec, m, i)) {
+      // the runtime makes it at the hook sync point, from the host (src/idmap-helpers.ts): see idmapPlan
+      if (kind !== "dir") throw new SpecError(`${where}.source`, "idmapped mounts of a file are not supported by tsrun yet");
+      b.op(Op.MKDIR, `mkdir "${dest}"`, { a: 0o755, s: [dest] });
+      return;
+    }
     b.op(Op.MOUNT, `bind mount "${src}" on "${dest}"`, {
       flags, a: MS.BIND | (o.flags & MS.REC), b: remount, c: o.propagation, s: [src, dest, undefined, undefined],
     });
@@ -131,6 +137,7 @@ function planMount(b: PlanBuilder, m: Mount, i: number, opts: InitOptions): void
     return;
   }
   const later = o.data.find((x) => EXTRA_OPTIONS.includes(x));
+  if (later === "idmap" || later === "ridmap" || m.uidMappings?.length) throw new SpecError(`${where}.options`, "idmapped mounts must be bind mounts");
   if (later !== undefined) throw new SpecError(`${where}.options`, `mount option "${later}" is not supported by tsrun yet`);
   let flags = 0;
   if (type === "proc" || type === "sysfs") flags |= OpFlag.CHECK_PROCFS;
@@ -140,6 +147,33 @@ function planMount(b: PlanBuilder, m: Mount, i: number, opts: InitOptions): void
     flags, a: o.flags & ~MS.REMOUNT, c: o.propagation, s: [m.source ?? type, dest, type, dataStr],
   });
   planRecursive(b, m.options ?? [], dest);
+}
+
+/**
+ * The plan of the helper that makes the idmapped mounts inside the container's mount namespace
+ * (joined by path) while init waits at OP_HOOK_SYNC, before pivot_root. It runs as host root:
+ * open_tree and MOUNT_ATTR_IDMAP need privileges the container's user namespace does not have.
+ */
+export function idmapPlan(spec: Spec, mntns: string, opts: InitOptions): Plan | undefined {
+  const b = new PlanBuilder();
+  b.op(Op.NSJOIN, `join mount namespace "${mntns}"`, { a: NAMESPACES.mount, s: [mntns] });
+  b.op(Op.OPEN_ROOT, `open rootfs "${opts.rootfs}"`, { s: [opts.rootfs] });
+  let n = 0;
+  (spec.mounts ?? []).forEach((m, i) => {
+    if (!idmapOf(spec, m, i)) return;
+    const o = parseMountOptions(m.options ?? []);
+    const dest = inRoot(m.destination);
+    const src = posix.isAbsolute(m.source!) ? m.source! : posix.join(opts.bundle, m.source!);
+    const rec = (o.flags & MS.REC) !== 0 || (m.options ?? []).includes("ridmap");
+    const ns = opts.idmapUserns?.get(i) ?? "/proc/<helper>/ns/user";
+    b.op(Op.MOUNT_IDMAP, `idmapped bind mount "${src}" on "${dest}"`, { a: rec ? 0x8000 : 0, s: [src, dest, ns] });
+    const f = o.flags;
+    const attr = (f & MS.RDONLY ? 1 : 0) | (f & MS.NOSUID ? 2 : 0) | (f & MS.NODEV ? 4 : 0) | (f & MS.NOEXEC ? 8 : 0);
+    if (attr) b.op(Op.MOUNT_SETATTR, `mount options on "${dest}"`, { a: attr, s: [dest] });
+    planRecursive(b, m.options ?? [], dest);
+    n++;
+  });
+  return n ? b.build() : undefined;
 }
 
 function planRecursive(b: PlanBuilder, options: readonly string[], dest: string): void {
@@ -246,9 +280,9 @@ export function compileInit(spec: Spec, opts: InitOptions): Plan {
   b.op(Op.MOUNT, `bind mount rootfs "${opts.rootfs}"`, { flags: OpFlag.BIND, a: MS.BIND | MS.REC, s: [opts.rootfs, "/"] });
   b.op(Op.OPEN_ROOT, `open rootfs "${opts.rootfs}"`, { s: [opts.rootfs] });
   const mounts = spec.mounts ?? [];
-  mounts.forEach((m, i) => planMount(b, m, i, opts));
+  mounts.forEach((m, i) => planMount(b, spec, m, i, opts));
   planDevices(b, spec, mounts);
-  planHookSync(b, spec);
+  planHookSync(b, spec, (spec.mounts ?? []).some((m, i) => idmapOf(spec, m, i) !== undefined));
   if (opts.noPivot) b.op(Op.MOVE_ROOT, "move rootfs to / (--no-pivot)", { s: [opts.rootfs] });
   else b.op(Op.PIVOT_ROOT, `pivot_root "${opts.rootfs}"`, { s: [opts.rootfs] });
   if (late) b.op(Op.PRIVATE_ROOT, `make / ${prop}`, { a: MS.REC | propFlags[prop!] });

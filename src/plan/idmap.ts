@@ -20,3 +20,18 @@ export function checkIdMaps(maps: readonly IdMap[] | undefined, where: string): 
     });
   });
 }
+
+import type { Spec, Mount } from "../spec/schema.js";
+
+/** The maps an idmapped mount uses: its own, or with a bare `idmap`/`ridmap` the container's. */
+export function idmapOf(spec: Spec, m: Mount, i: number): { uid: IdMap[]; gid: IdMap[] } | undefined {
+  const opts = m.options ?? [];
+  const asked = opts.includes("idmap") || opts.includes("ridmap") || !!m.uidMappings?.length || !!m.gidMappings?.length;
+  if (!asked) return undefined;
+  const uid = m.uidMappings?.length ? m.uidMappings : spec.linux?.uidMappings ?? [];
+  const gid = m.gidMappings?.length ? m.gidMappings : spec.linux?.gidMappings ?? [];
+  if (!uid.length || !gid.length) throw new TsrunError(`config.json: mounts[${i}]: an idmapped mount needs uidMappings and gidMappings (on the mount or in linux)`);
+  checkIdMaps(uid, `mounts[${i}].uidMappings`);
+  checkIdMaps(gid, `mounts[${i}].gidMappings`);
+  return { uid, gid };
+}

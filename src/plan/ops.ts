@@ -16,7 +16,7 @@ export const Op = {
   RLIMIT: 15, CHDIR: 16, CHDIR_RETRY: 17, UMASK: 18, KEEPCAPS: 19, CAPBSET_DROP: 20, SETGROUPS: 21,
   SETRESGID: 22, SETRESUID: 23, CAPSET: 24, AMBIENT: 25, NO_NEW_PRIVS: 26, SECCOMP: 27, LOOKUP_EXEC: 28,
   REPORT_READY: 29, WAIT_START: 30, EXEC: 31, PRIVATE_ROOT: 32, OPEN_ROOT: 33,
-  HOOK_SYNC: 50, HOOK_EXEC: 51, PROC_ATTR: 52, MOUNT_SETATTR: 53,
+  HOOK_SYNC: 50, HOOK_EXEC: 51, PROC_ATTR: 52, MOUNT_SETATTR: 53, MOUNT_IDMAP: 54,
 } as const;
 export type OpCode = (typeof Op)[keyof typeof Op];
 export const opName = new Map<number, string>(Object.entries(Op).map(([k, v]) => [v, k]));

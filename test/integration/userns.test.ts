@@ -41,3 +41,22 @@ test("a process in the user namespace sees host root's files as the overflow id,
   assert.equal(r.status, 0, r.stderr + r.stdout);
   assert.equal(r.stdout.trim(), "65534");
 });
+
+test("an idmapped bind mount shows host-owned files as root's inside the user namespace, and root's new files stay host-owned", () => {
+  const data = join(h.tmp, "idm");
+  mkdirSync(data);                                      // owned by host root (0:0)
+  const b = h.bundle({
+    linux: userns,
+    mounts: [...(baseConfig().mounts as object[]),
+      { destination: "/idm", type: "bind", source: data, options: ["rbind", "idmap"] },   // the container's maps
+      { destination: "/plain", type: "bind", source: data, options: ["rbind"] }],
+    process: { args: ["/bin/sh", "-c", "stat -c %u:%g /idm; stat -c %u:%g /plain; touch /idm/by-root"] },
+  }, { busybox: true });
+  mkdirSync(join(b, "rootfs", "idm"));
+  mkdirSync(join(b, "rootfs", "plain"));
+  const r = h.run(["run", "--bundle", b, h.id()]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(r.stdout.trim().split("\n"), ["0:0", "65534:65534"], "idmapped: root; plain bind: the overflow id");
+  const st = statSync(join(data, "by-root"));
+  assert.equal(st.uid, 0, "container root writes host root's id through the idmap");
+});

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { readFileSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { parseSpec } from "../../src/spec/load.js";
-import { compileInit } from "../../src/plan/compile.js";
+import { compileInit, idmapPlan } from "../../src/plan/compile.js";
 import { dumpPlan } from "../../src/plan/builder.js";
 import { checkIdMaps } from "../../src/plan/idmap.js";
 import { checkLsm } from "../../src/plan/lsm.js";
@@ -26,8 +26,8 @@ test("the create hooks' sync point is after every mount and before pivot_root; s
   const ops = compile(fixture()).ops.map((o) => o.describe);
   const at = (re: RegExp): number => ops.findIndex((d) => re.test(d));
   const lastMount = ops.map((d, i) => (/^(mount|bind mount|mknod|symlink)/.test(d) ? i : -1)).reduce((a, b) => Math.max(a, b));
-  assert.ok(lastMount < at(/^wait for the createRuntime/));
-  assert.ok(at(/^wait for the createRuntime/) < at(/^pivot_root/));
+  assert.ok(lastMount < at(/^wait for the idmapped mounts/));
+  assert.ok(at(/^wait for the idmapped mounts/) < at(/^pivot_root/));
   assert.ok(at(/^wait for start/) < at(/^startContainer hook #0 "\/bin\/hook"/));
   assert.equal(at(/^startContainer hook/), ops.length - 2, "right before the final exec");
   assert.ok(at(/^pivot_root/) < at(/^make \/ unbindable/), "unbindable comes after the rootfs bind");
@@ -51,7 +51,22 @@ test("bind mounts: an unknown bare option is an error, key=value is ignored, rec
   const attr = ops.find((o) => /^recursive mount options on "\/x"/.test(o.describe))!;
   assert.equal(attr.a, 0x2n | 0x10n, "rro undone by rrw; rnosuid and rnoatime set");
   assert.equal(attr.b, 0x1n | 0x70n, "rdonly cleared, the atime field replaced");
-  assert.throws(withMount(["rbind", "idmap"]), /mount option "idmap" is not supported by tsrun yet/);
+  assert.doesNotThrow(withMount(["rbind", "idmap"]));
+  const spec = fixture();
+  spec.mounts = [{ destination: "/t", type: "tmpfs", source: "tmpfs", options: ["idmap"] }];
+  assert.throws(() => compile(spec), /mounts\[0\]\.options: idmapped mounts must be bind mounts/);
+});
+
+test("idmapped binds: the container's plan only makes the mount point; the host-side helper plan mounts", () => {
+  const spec = fixture();
+  spec.mounts = [{ destination: "/idm", type: "bind", source: "/srv", options: ["rbind", "idmap", "ro"] }];
+  const ops = compile(spec).ops.map((o) => o.describe);
+  assert.ok(ops.includes('mkdir "/idm"') && !ops.some((d) => /^idmapped/.test(d)));
+  assert.ok(ops.some((d) => /^wait for the idmapped mounts/.test(d)));
+  const helper = idmapPlan(spec, "/proc/1/ns/mnt", { rootfs: "/r", bundle: "/b", noPivot: false, host, idmapUserns: new Map([[0, "/proc/9/ns/user"]]) })!;
+  assert.deepEqual(helper.ops.map((o) => o.describe), [
+    'join mount namespace "/proc/1/ns/mnt"', 'open rootfs "/r"', 'idmapped bind mount "/srv" on "/idm"', 'mount options on "/idm"',
+  ]);
 });
 
 test("idmaps: size 0, overlaps and maps without a user namespace are errors", () => {
