@@ -83,7 +83,10 @@ function planNamespaces(b: PlanBuilder, spec: Spec): Set<NamespaceType> {
   });
   let fresh = 0n;
   for (const t of types) if (!joins.has(t)) fresh |= BigInt(NAMESPACES[t]);
-  if (joins.size === 0) {
+  // a new time namespace takes its offsets before any process is in it: unshare, the runtime writes
+  // timens_offsets while the child waits (the maps request), then FORK_INIT puts init in it
+  const newTime = types.has("time") && !joins.has("time");
+  if (joins.size === 0 && !newTime) {
     b.cloneFlags = fresh;                       // fast path: clone3 creates them all, init is pid 1
   } else {
     for (const t of JOIN_ORDER) {
@@ -91,12 +94,14 @@ function planNamespaces(b: PlanBuilder, spec: Spec): Set<NamespaceType> {
       if (p) b.op(Op.NSJOIN, `join ${t} namespace "${p}"`, { a: NAMESPACES[t], s: [p] });
     }
     b.unshareFlags = fresh;
-    if (types.has("pid")) b.flags |= PlanFlag.FORK_INIT;
+    if (types.has("pid") || newTime) b.flags |= PlanFlag.FORK_INIT;
   }
+  if (newTime) b.flags |= PlanFlag.NEW_USERNS;   // the pre-GO sync point; without a user ns, maps are not written
+  if (spec.linux?.timeOffsets && !newTime) throw new SpecError("linux.timeOffsets", "needs a new time namespace");
   if (types.has("user") && !joins.has("user")) b.flags |= PlanFlag.NEW_USERNS;
   checkIdMaps(spec.linux?.uidMappings, "linux.uidMappings");
   checkIdMaps(spec.linux?.gidMappings, "linux.gidMappings");
-  if ((spec.linux?.uidMappings?.length || spec.linux?.gidMappings?.length) && !(b.flags & PlanFlag.NEW_USERNS)) {
+  if ((spec.linux?.uidMappings?.length || spec.linux?.gidMappings?.length) && !(types.has("user") && !joins.has("user"))) {
     throw new SpecError("linux.uidMappings", "mappings need a new user namespace");
   }
   return types;

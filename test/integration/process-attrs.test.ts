@@ -32,3 +32,18 @@ test("a bad CPU list or personality flags are one-line errors", () => {
   assert.equal(r.status, 1);
   assert.match(r.stderr, /^config\.json: process\.execCPUAffinity: invalid CPU list "3-1"$/m);
 });
+
+test("a time namespace with linux.timeOffsets shifts the boot clock the container sees", () => {
+  const b = h.bundle({
+    linux: {
+      namespaces: [{ type: "pid" }, { type: "mount" }, { type: "ipc" }, { type: "uts" }, { type: "network" }, { type: "time" }],
+      timeOffsets: { boottime: { secs: 10000000, nanosecs: 0 } },
+    },
+    process: { args: ["/bin/sh", "-c", "cat /proc/uptime; echo pid=$$"] },
+  }, { busybox: true });
+  const r = h.run(["run", "--bundle", b, h.id()]);
+  assert.equal(r.status, 0, r.stderr);
+  const [uptime, pid] = r.stdout.trim().split("\n");
+  assert.ok(Number(uptime.split(" ")[0]) > 10000000, `uptime ${uptime}`);
+  assert.equal(pid, "pid=1", "init is still pid 1 of its pid namespace");
+});
