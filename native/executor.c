@@ -112,7 +112,7 @@ static const uint8_t req_str[OP__COUNT] = {
   [OP_PIVOT_ROOT] = 1, [OP_MOVE_ROOT] = 1, [OP_MASK_PATH] = 1, [OP_READONLY_PATH] = 1,
   [OP_REMOUNT_RO] = 1, [OP_SYSCTL] = 3, [OP_SETHOSTNAME] = 1, [OP_SETDOMAINNAME] = 1,
   [OP_CHDIR] = 1, [OP_LOOKUP_EXEC] = 1, [OP_OPEN_ROOT] = 1, [OP_HOOK_EXEC] = 1,
-  [OP_SETUP_CONSOLE] = 1,
+  [OP_SETUP_CONSOLE] = 1, [OP_MOUNT_SETATTR] = 1, [OP_MOUNT_IDMAP] = 7,
 };
 
 static const char *const op_names[OP__COUNT] = {
@@ -129,6 +129,7 @@ static const char *const op_names[OP__COUNT] = {
   [OP_WAIT_START] = "exec.fifo", [OP_EXEC] = "exec", [OP_PRIVATE_ROOT] = "rootfs propagation",
   [OP_OPEN_ROOT] = "rootfs", [OP_HOOK_SYNC] = "hooks", [OP_HOOK_EXEC] = "startContainer hook",
   [OP_SETUP_CONSOLE] = "console",
+  [OP_PROC_ATTR] = "process attribute", [OP_MOUNT_SETATTR] = "mount_setattr", [OP_MOUNT_IDMAP] = "idmapped mount",
 };
 
 static int str_ok(const char *strs, uint32_t str_len, uint32_t off)
@@ -210,6 +211,11 @@ int tsrun_plan_validate(const uint8_t *plan, uint32_t len, struct tsrun_exec_ctx
           !list_ok(strs, h.str_len, op.s[1], op.b))
         return bad_plan(ctx, (int32_t)i, "exec argv/env out of bounds");
       continue;
+    case OP_PROC_ATTR:
+      if ((op.a == 3 || op.a == 4) && (op.c == 0 || op.c > 4096 || !blob_ok(h.str_len, op.s[0], op.c)))
+        return bad_plan(ctx, (int32_t)i, "process attribute blob out of bounds");
+      blob_field = 0;
+      break;
     case OP_HOOK_EXEC:
       if (op.a == 0 || !str_ok(strs, h.str_len, op.s[0]) || !list_ok(strs, h.str_len, op.s[1], op.a) ||
           !list_ok(strs, h.str_len, op.s[2], op.b))
@@ -276,6 +282,9 @@ static int run_op(struct xst *st, uint32_t idx, const struct tsrun_op *op)
   case OP_HOOK_SYNC:
   case OP_HOOK_EXEC: r = hook_op(st, op); break;
   case OP_SETUP_CONSOLE: r = con_setup(st, op); break;
+  case OP_PROC_ATTR: r = proc_attr_op(st, op); break;
+  case OP_MOUNT_SETATTR: r = mnt_setattr(st, op); break;
+  case OP_MOUNT_IDMAP: r = mnt_idmap(st, op); break;
   default: r = proc_op(st, op); break;
   }
   if (r == -ENOENT && (op->flags & OPF_OPTIONAL))

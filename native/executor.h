@@ -112,6 +112,11 @@ int proc_op(struct xst *st, const struct tsrun_op *op);
 
 /* hookops.c: OP_HOOK_SYNC, OP_HOOK_EXEC */
 int hook_op(struct xst *st, const struct tsrun_op *op);
+int proc_attr_op(struct xst *st, const struct tsrun_op *op);
+/* mountattr.c */
+int mnt_setattr(struct xst *st, const struct tsrun_op *op);
+int mnt_idmap(struct xst *st, const struct tsrun_op *op);
+long mnt_resolve(struct xst *st, const char *path); /* mounts.c */
 long x_send_msg(struct xst *st, uint32_t type, int32_t pid);
 /* console.c: OP_SETUP_CONSOLE */
 int con_setup(struct xst *st, const struct tsrun_op *op);

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <linux/close_range.h>
 
@@ -117,4 +118,28 @@ static int hook_exec(struct xst *st, const struct tsrun_op *op)
 int hook_op(struct xst *st, const struct tsrun_op *op)
 {
   return op->code == OP_HOOK_SYNC ? hook_sync(st, op) : hook_exec(st, op);
+}
+
+/* OP_PROC_ATTR: personality, I/O priority, scheduler, CPU affinity of the process */
+int proc_attr_op(struct xst *st, const struct tsrun_op *op)
+{
+  const struct tsrun_sys *s = st->sys;
+  const char *blob = op->s[0] == TSRUN_NOSTR ? NULL : st->strs + op->s[0];
+  long r;
+  switch (op->a) {
+  case 1:
+    r = s->attr3(SYS_personality, (unsigned long)op->b, 0, 0);
+    return r < 0 ? (int)x_fail(st, r, "personality") : 0;
+  case 2:
+    r = s->attr3(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, (unsigned long)op->b);
+    return r < 0 ? (int)x_fail(st, r, "ioprio_set") : 0;
+  case 3:
+    r = s->attr3(SYS_sched_setattr, 0, (unsigned long)blob, 0);
+    return r < 0 ? (int)x_fail(st, r, "sched_setattr") : 0;
+  case 4:
+    r = s->attr3(SYS_sched_setaffinity, 0, (unsigned long)op->c, (unsigned long)blob);
+    return r < 0 ? (int)x_fail(st, r, "sched_setaffinity") : 0;
+  default:
+    return (int)x_fail(st, -EINVAL, "process attribute");
+  }
 }

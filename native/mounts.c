@@ -441,7 +441,7 @@ int mnt_mknod(struct xst *st, const struct tsrun_op *op)
   r = s->mknodat((int)pfd, name, mode, dev);
   if (old >= 0)
     s->umask((unsigned)old);
-  if (r == -EPERM && (op->flags & OPF_BIND_FALLBACK)) {
+  if ((r == -EPERM || r == -EACCES) && (op->flags & OPF_BIND_FALLBACK)) {
     r = bind_host_node(st, pfd, name, x_str(st, op->s[0]));
     goto out;
   }
@@ -590,6 +590,13 @@ int mnt_remount_ro(struct xst *st, const struct tsrun_op *op)
   r = remount(st, fd, g_dest, flags | kept_flags(st, fd, flags));
   xclose(st, &fd);
   return (int)r;
+}
+
+/* O_PATH fd of an existing path inside the root (for mountattr.c) */
+long mnt_resolve(struct xst *st, const char *path)
+{
+  long r = clean_path(path, g_dest);
+  return r < 0 ? r : resolve(st, g_dest, 0, 0);
 }
 
 int mnt_private_root(struct xst *st, const struct tsrun_op *op)

@@ -581,6 +581,27 @@ static long f_sendmsg(int fd, const void *m, int flags)
   CALL("sendmsg(%d,%d)", fd, flags);
   return end(1);
 }
+static long f_attr3(long nr, unsigned long a1, unsigned long a2, unsigned long a3)
+{
+  CALL("attr3(%ld,%lu,%lu,%lu)", nr, a1, a2 > 4096 ? 1UL : a2, a3);
+  return end(0);
+}
+static long f_mount_setattr(int d, const char *p, unsigned f, const void *a, size_t n)
+{
+  (void)a;
+  CALL("mount_setattr(%d,%s,0x%x,%zu)", d, q(p), f, n);
+  return end(0);
+}
+static long f_open_tree(int d, const char *p, unsigned f)
+{
+  CALL("open_tree(%d,%s,0x%x)", d, q(p), f);
+  return end(90);
+}
+static long f_move_mount(int fd, const char *f, int td, const char *t, unsigned fl)
+{
+  CALL("move_mount(%d,%s,%d,%s,0x%x)", fd, q(f), td, q(t), fl);
+  return end(0);
+}
 static void f_exit(int status)
 {
   begin("exit(%d)", status);
@@ -601,5 +622,6 @@ const struct tsrun_sys tsrun_sys_test = {
   .capget = f_capget, .capset = f_capset, .seccomp = f_seccomp,
   .rt_sigaction = f_rt_sigaction, .rt_sigprocmask = f_rt_sigprocmask,
   .send = f_send, .recv = f_recv, .sendmsg = f_sendmsg, .send_fd = f_send_fd, .execve = f_execve, .exit = f_exit,
-  .wait4 = f_wait4,
+  .wait4 = f_wait4, .attr3 = f_attr3, .mount_setattr = f_mount_setattr,
+  .open_tree = f_open_tree, .move_mount = f_move_mount,
 };

@@ -18,4 +18,10 @@ export function writeIdMaps(pid: number, spec: Spec): void {
   const gid = spec.linux?.gidMappings ?? [];
   if (uid.length) write("uid_map", mapText(uid));
   if (gid.length) write("gid_map", mapText(gid));
+  const t = spec.linux?.timeOffsets;
+  if (t) {
+    const line = (k: "monotonic" | "boottime"): string => (t[k] ? `${k} ${t[k]!.secs ?? 0} ${t[k]!.nanosecs ?? 0}\n` : "");
+    const text = line("monotonic") + line("boottime");
+    if (text) write("timens_offsets", text);
+  }
 }

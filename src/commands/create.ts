@@ -4,7 +4,7 @@ import { resolve } from "node:path";
 import { TsrunError, sysError, errnoName } from "../errors.js";
 import type { Ctx } from "../context.js";
 import { loadSpec } from "../spec/load.js";
-import { compileInit } from "../plan/compile.js";
+import { compileInit, idmapPlan } from "../plan/compile.js";
 import { compileSeccomp } from "../seccomp/compile.js";
 import { validateId } from "../state/ids.js";
 import type { ContainerState, Handle } from "../state/store.js";
@@ -18,6 +18,9 @@ import { openConsole, closeFd, listenFds } from "./foreground.js";
 import { listenerState, sendToListener } from "../seccomp/notify.js";
 import { recvMsgFd } from "../sys/fdmsg.js";
 import { setupDeathHint } from "../seccomp/diagnose.js";
+import { checkLsm } from "../plan/lsm.js";
+import { lsmHost } from "../lsm-host.js";
+import { startIdmapHelpers, runHelperPlan } from "../idmap-helpers.js";
 
 export interface CreateOptions {
   bundle?: string; pidFile?: string; consoleSocket?: string; pivot?: boolean; preserveFds?: string;
@@ -63,15 +66,28 @@ export function createContainer(ctx: Ctx, id: string, opts: CreateOptions): Crea
     throw new TsrunError(`config.json: root.path: stat \`${rootfs}\`: ${(e as NodeJS.ErrnoException).code}`);
   }
   checkHookPaths(spec);
+  checkLsm(spec, lsmHost());
+  const idmaps = startIdmapHelpers(ctx, spec);       // closed when create ends, either way
+  try {
+    return createWith(ctx, id, opts, spec, bundle, rootfs, preserveFds, idmaps.paths);
+  } finally {
+    idmaps.close();
+  }
+}
+
+function createWith(ctx: Ctx, id: string, opts: CreateOptions, spec: ReturnType<typeof loadSpec>, bundle: string, rootfs: string,
+  preserveFds: number, idmapUserns: Map<number, string>): Created {
   const seccomp = spec.linux?.seccomp ? compileSeccomp(spec.linux.seccomp) : null;
   for (const name of seccomp?.skipped ?? []) ctx.log.debug(`seccomp: syscall "${name}" is unknown to libseccomp, rule skipped`);
   const con = openConsole(spec.process, opts.consoleSocket, !opts.foreground);
   const consoleFd = con.child;
-  const plan = compileInit(spec, {
+  const planOpts = {
+    idmapUserns,
     seccomp: seccomp ? { filter: seccomp.filter, flags: seccomp.flags, notify: seccomp.notify } : undefined,
     rootfs, bundle, noPivot: opts.pivot === false,
-    host: { sourceKind: (p) => { try { return fs.statSync(p).isDirectory() ? "dir" : "file"; } catch { return undefined; } } },
-  });
+    host: { sourceKind: (p: string) => { try { return fs.statSync(p).isDirectory() ? "dir" as const : "file" as const; } catch { return undefined; } } },
+  };
+  const plan = compileInit(spec, planOpts);
   for (const w of plan.warnings) ctx.log.debug(w);
 
   const sys = ctx.sys();
@@ -137,6 +153,8 @@ export function createContainer(ctx: Ctx, id: string, opts: CreateOptions): Crea
       const m = recvMsgFd(syncFd);                  // recvmsg: a seccomp listener fd may ride along
       if (m.type === "ready") break;
       if (m.type === "hooks") {
+        const idm = idmapPlan(spec, `/proc/${pid}/ns/mnt`, planOpts);
+        if (idm) runHelperPlan(ctx, idm);                              // idmapped mounts, from the host
         runCreateHooks(ctx, h.dir, spec, ociState(st, "created"));   // the child waits before pivot_root
         sendMsg(syncFd, { type: "hooks-done" });
       } else if (m.type === "seccomp-fd" && seccomp?.notify) {

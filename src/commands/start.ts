@@ -2,7 +2,7 @@
 import * as fs from "node:fs";
 import { TsrunError, sysError } from "../errors.js";
 import type { Ctx } from "../context.js";
-import { load, ociState, statusOf } from "../container.js";
+import { load, ociState } from "../container.js";
 import { isAlive } from "../state/status.js";
 import { readProcStat, sleepMs } from "../state/proc.js";
 import { runHooks } from "../hooks.js";
@@ -43,7 +43,8 @@ export function startLoaded(ctx: Ctx, l: ReturnType<typeof load>): void {
     fs.closeSync(fd);
   }
   fs.rmSync(h.fifoPath, { force: true });
-  runHooks(ctx, st.spec.hooks?.poststart, "poststart", ociState(st, statusOf(h, st)), { failIsError: false });
+  // the spec: poststart runs once the process has started, so the state says "running" even if it already exited
+  runHooks(ctx, st.spec.hooks?.poststart, "poststart", ociState(st, "running"), { failIsError: false });
 }
 
 export default function start(ctx: Ctx, id: string): number {

@@ -110,7 +110,7 @@ export function dumpPlan(plan: Plan): string {
     return hdr.subarray(base + off, end).toString();
   };
   plan.ops.forEach((o, i) => {
-    const ss = o.s.filter((v) => v !== NOSTR).map((v) => JSON.stringify(o.code === Op.SECCOMP || o.code === Op.SETGROUPS ? `<blob@${v}>` : strAt(v)));
+    const ss = o.s.filter((v) => v !== NOSTR).map((v) => JSON.stringify(o.code === Op.SECCOMP || o.code === Op.SETGROUPS || (o.code === Op.PROC_ATTR && o.a >= 3n) ? `<blob@${v}>` : strAt(v)));
     const nums = [o.a, o.b, o.c].map((v) => (v === 0n ? "0" : "0x" + v.toString(16)));
     lines.push(`${String(i).padStart(2)} ${opName.get(o.code)} f=0x${o.flags.toString(16)} ${nums.join(" ")} ${ss.join(" ")}  # ${o.describe}`);
   });

@@ -8,10 +8,13 @@ import type { Spec, Mount } from "../spec/schema.js";
 import { TsrunError } from "../errors.js";
 import { PlanBuilder, type Plan } from "./builder.js";
 import { Op, OpFlag, PlanFlag, NAMESPACES, type NamespaceType } from "./ops.js";
-import { MS, parseMountOptions } from "./mount-options.js";
+import { MS, parseMountOptions, RECURSIVE_OPTIONS, EXTRA_OPTIONS } from "./mount-options.js";
 import { capMask, CapError, RLIMITS } from "./caps.js";
 import { planHookSync, planStartContainer } from "./hooks.js";
 import { planConsole } from "./exec.js";
+import { checkIdMaps, idmapOf } from "./idmap.js";
+import { planProcAttrs } from "./procattrs.js";
+import { recursiveAttrs } from "./mount-recursive.js";
 
 export interface HostView {
   /** stat of a bind source on the host: "dir", "file", or undefined when it does not exist */
@@ -37,6 +40,8 @@ export interface InitOptions {
   noPivot: boolean;
   host: HostView;
   seccomp?: SeccompPlan;
+  /** mount index → path of a user namespace with that mount's maps (src/idmap-helpers.ts) */
+  idmapUserns?: Map<number, string>;
 }
 
 const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -84,7 +89,10 @@ function planNamespaces(b: PlanBuilder, spec: Spec): Set<NamespaceType> {
   });
   let fresh = 0n;
   for (const t of types) if (!joins.has(t)) fresh |= BigInt(NAMESPACES[t]);
-  if (joins.size === 0) {
+  // a new time namespace takes its offsets before any process is in it: unshare, the runtime writes
+  // timens_offsets while the child waits (the maps request), then FORK_INIT puts init in it
+  const newTime = types.has("time") && !joins.has("time");
+  if (joins.size === 0 && !newTime) {
     b.cloneFlags = fresh;                       // fast path: clone3 creates them all, init is pid 1
   } else {
     for (const t of JOIN_ORDER) {
@@ -92,13 +100,20 @@ function planNamespaces(b: PlanBuilder, spec: Spec): Set<NamespaceType> {
       if (p) b.op(Op.NSJOIN, `join ${t} namespace "${p}"`, { a: NAMESPACES[t], s: [p] });
     }
     b.unshareFlags = fresh;
-    if (types.has("pid")) b.flags |= PlanFlag.FORK_INIT;
+    if (types.has("pid") || newTime) b.flags |= PlanFlag.FORK_INIT;
   }
+  if (newTime) b.flags |= PlanFlag.NEW_USERNS;   // the pre-GO sync point; without a user ns, maps are not written
+  if (spec.linux?.timeOffsets && !newTime) throw new SpecError("linux.timeOffsets", "needs a new time namespace");
   if (types.has("user") && !joins.has("user")) b.flags |= PlanFlag.NEW_USERNS;
+  checkIdMaps(spec.linux?.uidMappings, "linux.uidMappings");
+  checkIdMaps(spec.linux?.gidMappings, "linux.gidMappings");
+  if ((spec.linux?.uidMappings?.length || spec.linux?.gidMappings?.length) && !(types.has("user") && !joins.has("user"))) {
+    throw new SpecError("linux.uidMappings", "mappings need a new user namespace");
+  }
   return types;
 }
 
-function planMount(b: PlanBuilder, m: Mount, i: number, opts: InitOptions): void {
+function planMount(b: PlanBuilder, spec: Spec, m: Mount, i: number, opts: InitOptions): void {
   const where = `mounts[${i}]`;
   if (!m.destination) throw new SpecError(`${where}.destination`, "must not be empty");
   const dest = inRoot(m.destination);
@@ -108,6 +123,11 @@ function planMount(b: PlanBuilder, m: Mount, i: number, opts: InitOptions): void
   if (type === "cgroup") type = "cgroup2";
   if (isBind) {
     if (!m.source) throw new SpecError(`${where}.source`, "a bind mount needs a source");
+    // a bind has no filesystem data: key=value is ignored (as runc does), an unknown bare word is an error
+    const unknown = o.data.find((x) => !x.includes("=") && !RECURSIVE_OPTIONS.includes(x) && !EXTRA_OPTIONS.includes(x));
+    if (unknown !== undefined) throw new SpecError(`${where}.options`, `unknown mount option "${unknown}" for a bind mount`);
+    const unsupported = o.data.find((x) => !x.includes("=") && x !== "tmpcopyup" && x !== "idmap" && x !== "ridmap" && !RECURSIVE_OPTIONS.includes(x));
+    if (unsupported !== undefined) throw new SpecError(`${where}.options`, `mount option "${unsupported}" is not supported by tsrun yet`);
     const src = posix.isAbsolute(m.source) ? m.source : posix.join(opts.bundle, m.source);
     const kind = opts.host.sourceKind(src);
     if (!kind) throw new SpecError(`${where}.source`, `stat \`${src}\`: ENOENT`);
@@ -115,17 +135,61 @@ function planMount(b: PlanBuilder, m: Mount, i: number, opts: InitOptions): void
     let flags = OpFlag.BIND;
     if (kind === "file") flags |= OpFlag.MKFILE;
     if (remount) flags |= OpFlag.REMOUNT_BIND;
+    if (idmapOf(spec, m, i)) {
+      // the runtime makes it at the hook sync point, from the host (src/idmap-helpers.ts): see idmapPlan
+      if (kind !== "dir") throw new SpecError(`${where}.source`, "idmapped mounts of a file are not supported by tsrun yet");
+      b.op(Op.MKDIR, `mkdir "${dest}"`, { a: 0o755, s: [dest] });
+      return;
+    }
     b.op(Op.MOUNT, `bind mount "${src}" on "${dest}"`, {
       flags, a: MS.BIND | (o.flags & MS.REC), b: remount, c: o.propagation, s: [src, dest, undefined, undefined],
     });
+    planRecursive(b, m.options ?? [], dest);
     return;
   }
+  const later = o.data.find((x) => EXTRA_OPTIONS.includes(x));
+  if (later === "idmap" || later === "ridmap" || m.uidMappings?.length) throw new SpecError(`${where}.options`, "idmapped mounts must be bind mounts");
+  if (later !== undefined) throw new SpecError(`${where}.options`, `mount option "${later}" is not supported by tsrun yet`);
   let flags = 0;
   if (type === "proc" || type === "sysfs") flags |= OpFlag.CHECK_PROCFS;
-  const data = o.data.length ? o.data.join(",") : undefined;
+  const data = o.data.filter((x) => !RECURSIVE_OPTIONS.includes(x));
+  const dataStr = data.length ? data.join(",") : undefined;
   b.op(Op.MOUNT, `mount "${type ?? m.source ?? ""}" on "${dest}"`, {
-    flags, a: o.flags & ~MS.REMOUNT, c: o.propagation, s: [m.source ?? type, dest, type, data],
+    flags, a: o.flags & ~MS.REMOUNT, c: o.propagation, s: [m.source ?? type, dest, type, dataStr],
   });
+  planRecursive(b, m.options ?? [], dest);
+}
+
+/**
+ * The plan of the helper that makes the idmapped mounts inside the container's mount namespace
+ * (joined by path) while init waits at OP_HOOK_SYNC, before pivot_root. It runs as host root:
+ * open_tree and MOUNT_ATTR_IDMAP need privileges the container's user namespace does not have.
+ */
+export function idmapPlan(spec: Spec, mntns: string, opts: InitOptions): Plan | undefined {
+  const b = new PlanBuilder();
+  b.op(Op.NSJOIN, `join mount namespace "${mntns}"`, { a: NAMESPACES.mount, s: [mntns] });
+  b.op(Op.OPEN_ROOT, `open rootfs "${opts.rootfs}"`, { s: [opts.rootfs] });
+  let n = 0;
+  (spec.mounts ?? []).forEach((m, i) => {
+    if (!idmapOf(spec, m, i)) return;
+    const o = parseMountOptions(m.options ?? []);
+    const dest = inRoot(m.destination);
+    const src = posix.isAbsolute(m.source!) ? m.source! : posix.join(opts.bundle, m.source!);
+    const rec = (o.flags & MS.REC) !== 0 || (m.options ?? []).includes("ridmap");
+    const ns = opts.idmapUserns?.get(i) ?? "/proc/<helper>/ns/user";
+    b.op(Op.MOUNT_IDMAP, `idmapped bind mount "${src}" on "${dest}"`, { a: rec ? 0x8000 : 0, s: [src, dest, ns] });
+    const f = o.flags;
+    const attr = (f & MS.RDONLY ? 1 : 0) | (f & MS.NOSUID ? 2 : 0) | (f & MS.NODEV ? 4 : 0) | (f & MS.NOEXEC ? 8 : 0);
+    if (attr) b.op(Op.MOUNT_SETATTR, `mount options on "${dest}"`, { a: attr, s: [dest] });
+    planRecursive(b, m.options ?? [], dest);
+    n++;
+  });
+  return n ? b.build() : undefined;
+}
+
+function planRecursive(b: PlanBuilder, options: readonly string[], dest: string): void {
+  const r = recursiveAttrs(options);
+  if (r) b.op(Op.MOUNT_SETATTR, `recursive mount options on "${dest}"`, { a: r.set, b: r.clr, s: [dest] });
 }
 
 function planDevices(b: PlanBuilder, spec: Spec, mounts: Mount[]): void {
@@ -159,6 +223,7 @@ export function planProcess(b: PlanBuilder, spec: Spec, opts: ProcessOptions): v
     b.op(Op.RLIMIT, `setrlimit ${r.type}`, { a: res, b: rlimitValue(r.soft), c: rlimitValue(r.hard) });
   });
   b.op(Op.UMASK, "umask", { a: p.user?.umask ?? 0o022 });
+  planProcAttrs(b, spec);
   if (p.noNewPrivileges) b.op(Op.NO_NEW_PRIVS, "prctl PR_SET_NO_NEW_PRIVS");
   // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it before caps are dropped.
   // With it, load as late as possible: the executor defers it to just before execve.
@@ -224,17 +289,19 @@ export function compileInit(spec: Spec, opts: InitOptions): Plan {
     shared: MS.SHARED, slave: MS.SLAVE, private: MS.PRIVATE, unbindable: MS.UNBINDABLE,
   };
   if (prop !== undefined && !(prop in propFlags)) throw new SpecError("linux.rootfsPropagation", `unknown propagation "${prop}"`);
-  b.op(Op.PRIVATE_ROOT, "make / a slave mount", { a: MS.REC | (prop === "shared" ? MS.SLAVE : prop ? propFlags[prop] : MS.SLAVE) });
+  // shared and unbindable are applied after pivot_root: an unbindable / cannot be bound as the rootfs
+  const late = prop === "shared" || prop === "unbindable";
+  b.op(Op.PRIVATE_ROOT, "make / a slave mount", { a: MS.REC | (late ? MS.SLAVE : prop ? propFlags[prop] : MS.SLAVE) });
   b.op(Op.OPEN_ROOT, `open rootfs "${opts.rootfs}"`, { s: [opts.rootfs] });
   b.op(Op.MOUNT, `bind mount rootfs "${opts.rootfs}"`, { flags: OpFlag.BIND, a: MS.BIND | MS.REC, s: [opts.rootfs, "/"] });
   b.op(Op.OPEN_ROOT, `open rootfs "${opts.rootfs}"`, { s: [opts.rootfs] });
   const mounts = spec.mounts ?? [];
-  mounts.forEach((m, i) => planMount(b, m, i, opts));
+  mounts.forEach((m, i) => planMount(b, spec, m, i, opts));
   planDevices(b, spec, mounts);
-  planHookSync(b, spec);
+  planHookSync(b, spec, (spec.mounts ?? []).some((m, i) => idmapOf(spec, m, i) !== undefined));
   if (opts.noPivot) b.op(Op.MOVE_ROOT, "move rootfs to / (--no-pivot)", { s: [opts.rootfs] });
   else b.op(Op.PIVOT_ROOT, `pivot_root "${opts.rootfs}"`, { s: [opts.rootfs] });
-  if (prop === "shared") b.op(Op.PRIVATE_ROOT, "make / shared", { a: MS.REC | MS.SHARED });
+  if (late) b.op(Op.PRIVATE_ROOT, `make / ${prop}`, { a: MS.REC | propFlags[prop!] });
   if (spec.root?.readonly) b.op(Op.REMOUNT_RO, "remount / read-only", { s: ["/"] });
   if (spec.hostname) b.op(Op.SETHOSTNAME, `sethostname "${spec.hostname}"`, { s: [spec.hostname] });
   if (spec.domainname) b.op(Op.SETDOMAINNAME, `setdomainname "${spec.domainname}"`, { s: [spec.domainname] });

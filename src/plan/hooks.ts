@@ -16,10 +16,10 @@ export function needsHookSync(spec: Spec): boolean {
   return [h.prestart, h.createRuntime, h.createContainer, h.startContainer].some((l) => (l?.length ?? 0) > 0);
 }
 
-export function planHookSync(b: PlanBuilder, spec: Spec): void {
-  if (!needsHookSync(spec)) return;
+export function planHookSync(b: PlanBuilder, spec: Spec, idmaps = false): void {
+  if (!needsHookSync(spec) && !idmaps) return;
   const file = spec.hooks?.startContainer?.length ? START_STATE_FILE : undefined;
-  b.op(Op.HOOK_SYNC, "wait for the createRuntime/createContainer hooks", { a: HOOK_POINT_CREATE, s: [file] });
+  b.op(Op.HOOK_SYNC, "wait for the idmapped mounts and the createRuntime/createContainer hooks", { a: HOOK_POINT_CREATE, s: [file] });
 }
 
 export function planStartContainer(b: PlanBuilder, spec: Spec): void {
