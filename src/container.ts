@@ -2,6 +2,7 @@
  * Loading a container (state + derived status) and tearing one down: shared by
  * start, state, kill, delete, run and list.
  */
+import { fault } from "./fault.js";
 import { TsrunError } from "./errors.js";
 import type { Ctx } from "./context.js";
 import type { ContainerState, Handle } from "./state/store.js";
@@ -67,5 +68,6 @@ export function killAndWait(ctx: Ctx, st: ContainerState): void {
 export function destroy(ctx: Ctx, l: Loaded): void {
   if (l.st.phase === "created") runHooks(ctx, l.st.spec.hooks?.poststop, "poststop", ociState(l.st, "stopped"), { failIsError: false });
   loadCgroupManager(l.st.cgroup).destroy();
+  fault("delete-after-cgroup");
   l.h.remove();
 }

@@ -2,6 +2,7 @@
  * OCI hooks: each gets the state JSON on stdin, its own args (args[0] is argv[0]),
  * its env (the runtime's when none is given, as runc does) and a timeout.
  */
+import { fault, type FaultPoint } from "./fault.js";
 import { spawnSync } from "node:child_process";
 import { TsrunError } from "./errors.js";
 import type { Ctx } from "./context.js";
@@ -18,9 +19,12 @@ export function runHooks(ctx: Ctx, hooks: Hook[] | undefined, kind: HookKind, st
       timeout: hook.timeout ? hook.timeout * 1000 : undefined, stdio: ["pipe", "pipe", "pipe"], killSignal: "SIGKILL",
     });
     let why: string | undefined;
-    if (r.error) why = (r.error as NodeJS.ErrnoException).code === "ETIMEDOUT" ? `timed out after ${hook.timeout}s` : `${(r.error as NodeJS.ErrnoException).code ?? r.error.message}`;
+    // a hook that exits without reading its stdin is fine (runc ignores EPIPE there too)
+    const epipe = (r.error as NodeJS.ErrnoException | undefined)?.code === "EPIPE" && r.status !== null;
+    if (r.error && !epipe) why = (r.error as NodeJS.ErrnoException).code === "ETIMEDOUT" ? `timed out after ${hook.timeout}s` : `${(r.error as NodeJS.ErrnoException).code ?? r.error.message}`;
     else if (r.signal) why = `killed by ${r.signal}`;
     else if (r.status !== 0) why = `exit status ${r.status}`;
+    if (i === 0) fault(`hook-${kind}` as FaultPoint);
     if (!why) return;
     const detail = (r.stderr?.toString() ?? "").trim().split("\n")[0];
     const msg = `${kind} hook #${i} \`${hook.path}\`: ${why}${detail ? `: ${detail}` : ""}`;

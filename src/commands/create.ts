@@ -14,6 +14,7 @@ import { recvMsg, sendMsg } from "../sys/sync.js";
 import { runHooks } from "../hooks.js";
 import { ociState } from "../container.js";
 import { writeIdMaps } from "../userns.js";
+import { fault } from "../fault.js";
 
 export interface CreateOptions {
   bundle?: string; pidFile?: string; consoleSocket?: string; pivot?: boolean; preserveFds?: string;
@@ -68,19 +69,25 @@ export function createContainer(ctx: Ctx, id: string, opts: CreateOptions): Crea
 
   const sys = ctx.sys();
   const h = ctx.store().create(id);
+  fault("create-after-mkdir");
   const st: ContainerState = {
     ociVersion: spec.ociVersion, id, pid: 0, bundle, rootfs, created: new Date().toISOString(),
     annotations: spec.annotations, owner: "", phase: "creating", initStartTime: 0, cgroup: {}, spec,
   };
   let pid = 0;
   let syncFd = -1;
-  const cg = newCgroupManager({ cgroupsPath: spec.linux?.cgroupsPath, id });
+  const cg = newCgroupManager({ cgroupsPath: spec.linux?.cgroupsPath, id, onMkdir: (d) => recordParent(d) });
+  // a parent cgroup is recorded in the state the moment it exists, so delete can remove it
+  const recordParent = (d: string): void => { if (![cg.paths.v2, ...Object.values(cg.paths.v1 ?? {})].includes(d)) { if (!cg.paths.created!.includes(d)) cg.paths.created!.push(d); h.write(st); fault("create-after-cgroup-parent"); } };
   try {
     st.cgroup = cg.paths;
     h.write(st);                                    // from here on, delete --force can clean up
+    fault("create-after-state-creating");
     cg.create(spec.linux?.resources);
+    fault("create-after-cgroup");
     sys.mkfifo(h.fifoPath, 0o622);
     fs.chmodSync(h.fifoPath, 0o622);                // not the umask's: init may have dropped to another uid
+    fault("create-after-fifo");
     let cgFd = -1;
     if (cg.paths.v2) {
       try { cgFd = fs.openSync(cg.paths.v2, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY); } catch (e) { throw sysError("open", cg.paths.v2, e); }
@@ -97,37 +104,47 @@ export function createContainer(ctx: Ctx, id: string, opts: CreateOptions): Crea
     }
     pid = r.pid;
     syncFd = r.syncFd;
+    fault("create-after-clone");
     if (r.pidfd >= 0) fs.closeSync(r.pidfd);
     st.pid = pid;
     st.initStartTime = readProcStat(pid)?.startTime ?? 0;
     h.write(st);
+    fault("create-after-state-pid");
     const flags = plan.buffer.readUInt32LE(32);
     if (flags & 0x2) {                              // NEW_USERNS: the child asks for its maps
       const m = recvMsg(syncFd);
       if (m.type !== "maps-request") throw childFailure(m, plan.describe);
       writeIdMaps(m.pid > 0 ? m.pid : pid, spec);
+      fault("create-after-maps");
     }
     cg.addProcess(pid, { v2: !r.inCgroup });
-    sendMsg(syncFd, { type: "go" });
+    fault("create-after-cgroup-join");
+    try { sendMsg(syncFd, { type: "go" }); } catch { throw childFailure(recvMsg(syncFd), plan.describe); } // died: say why
+    fault("create-after-go");
     if (flags & 0x1) {                              // FORK_INIT: the grandchild is init
       const m = recvMsg(syncFd);
       if (m.type !== "pid") throw childFailure(m, plan.describe);
+      fault("create-after-init-pid");
       void sys.waitpid(pid);                        // reap the intermediate
       pid = m.pid;
       st.pid = pid;
       st.initStartTime = readProcStat(pid)?.startTime ?? 0;
       h.write(st);
+      fault("create-after-state-init-pid");
     }
     const m = recvMsg(syncFd);
     if (m.type !== "ready") throw childFailure(m, plan.describe);
     fs.closeSync(syncFd);
     syncFd = -1;
+    fault("create-after-ready");
     const state = ociState(st, "created");
     runHooks(ctx, spec.hooks?.prestart, "prestart", state, { failIsError: true });
     runHooks(ctx, spec.hooks?.createRuntime, "createRuntime", state, { failIsError: true });
     runHooks(ctx, spec.hooks?.createContainer, "createContainer", state, { failIsError: true });
     st.phase = "created";
+    fault("create-before-state-created");
     h.write(st);
+    fault("create-after-state-created");
     if (opts.pidFile) writePidFile(opts.pidFile, pid);
     return { h, st, pid };
   } catch (e) {

@@ -2,6 +2,7 @@
  * tsrun run: create + start + wait + delete, exit status passed through (128+signal
  * when killed). Catchable signals are forwarded to init. -d detaches after start.
  */
+import { fault } from "../fault.js";
 import { constants } from "node:os";
 import type { Ctx } from "../context.js";
 import { createContainer, type CreateOptions } from "./create.js";
@@ -30,6 +31,7 @@ export default async function run(ctx: Ctx, id: string, opts: RunOptions): Promi
   }
   c.h.close();
   if (opts.detach) return 0;
+  fault("run-after-start");
 
   const pidfd = sys.pidfdOpen(pid);
   const handlers = FORWARD.map((s) => {
@@ -46,6 +48,7 @@ export default async function run(ctx: Ctx, id: string, opts: RunOptions): Promi
   } finally {
     for (const [s, fn] of handlers) process.off(s, fn);
   }
+  fault("run-after-exit");
   if (!opts.keep) {
     const l = load(ctx, id);
     try {

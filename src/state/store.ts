@@ -4,6 +4,7 @@
  * directory itself for as long as it works on the container, so concurrent commands on
  * one id are serialised and a deleted container is seen as gone by those that waited.
  */
+import { fault } from "../fault.js";
 import * as fs from "node:fs";
 import { join } from "node:path";
 import { TsrunError, sysError } from "../errors.js";
@@ -61,6 +62,11 @@ export class Handle {
     }
   }
 
+  /** A directory without state.json: a create that died before writing it. */
+  stateMissing(): boolean {
+    try { fs.lstatSync(this.statePath); return false; } catch (e) { return (e as NodeJS.ErrnoException).code === "ENOENT"; }
+  }
+
   fifoExists(): boolean {
     try { return fs.lstatSync(this.fifoPath).isFIFO(); } catch { return false; }
   }
@@ -68,6 +74,7 @@ export class Handle {
   /** Remove every file and the directory; the lock goes with the fd. */
   remove(): void {
     for (const f of fs.readdirSync(this.dir)) fs.rmSync(join(this.dir, f), { force: true, recursive: true });
+    fault("delete-state-remove-middle");
     try { fs.rmdirSync(this.dir); } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw sysError("rmdir", this.dir, e);
     }

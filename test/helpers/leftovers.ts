@@ -1,0 +1,80 @@
+// What a container can leave on the host: cgroup dirs (v2 and every v1 hierarchy), mounts,
+// processes (found by their root dir or cmdline), zombies, state entries. Shared by the
+// fault, concurrency, fuzz and stress tests.
+import { readdirSync, readFileSync, readlinkSync, existsSync, statSync } from "node:fs";
+import { join } from "node:path";
+
+export const CGROUP_ROOT = "/sys/fs/cgroup";
+
+/** Every cgroup hierarchy mounted under /sys/fs/cgroup (v1 controllers, name=, unified). */
+export function hierarchies(): string[] {
+  return readdirSync(CGROUP_ROOT).map((d) => join(CGROUP_ROOT, d)).filter((d) => {
+    try { return statSync(d).isDirectory() && !readlinkSafe(d); } catch { return false; }
+  });
+}
+
+function readlinkSafe(p: string): string | undefined {
+  try { return readlinkSync(p); } catch { return undefined; }
+}
+
+/** The hierarchies in which `cgroupPath` (e.g. /tsrun/x) still exists. */
+export function cgroupLeft(cgroupPath: string): string[] {
+  return hierarchies().filter((h) => existsSync(join(h, cgroupPath)));
+}
+
+/** Number of cgroup directories below `sub` in every hierarchy (recursive). */
+export function countCgroups(sub = "/"): number {
+  let n = 0;
+  const walk = (d: string): void => {
+    let ents;
+    try { ents = readdirSync(d, { withFileTypes: true }); } catch { return; }
+    for (const e of ents) if (e.isDirectory()) { n++; walk(join(d, e.name)); }
+  };
+  for (const h of hierarchies()) walk(join(h, sub));
+  return n;
+}
+
+function pids(): number[] {
+  return readdirSync("/proc").filter((p) => /^\d+$/.test(p)).map(Number);
+}
+
+/** Processes whose root directory or cmdline mentions `marker` (a bundle dir, an id). */
+export function processesMatching(marker: string): number[] {
+  const out: number[] = [];
+  for (const p of pids()) {
+    if (p === process.pid) continue;
+    try {
+      const root = readlinkSafe(`/proc/${p}/root`) ?? "";
+      const cmd = readFileSync(`/proc/${p}/cmdline`, "utf8");
+      if (root.includes(marker) || cmd.includes(marker)) out.push(p);
+    } catch { /* gone */ }
+  }
+  return out;
+}
+
+/** Zombie processes on the host. */
+export function zombies(): number {
+  let n = 0;
+  for (const p of pids()) {
+    try {
+      const s = readFileSync(`/proc/${p}/stat`, "utf8");
+      if (s.slice(s.lastIndexOf(")") + 2, s.lastIndexOf(")") + 3) === "Z") n++;
+    } catch { /* gone */ }
+  }
+  return n;
+}
+
+export function mountCount(): number {
+  return readFileSync("/proc/self/mountinfo", "utf8").split("\n").filter(Boolean).length;
+}
+
+export interface Snapshot { cgroups: number; mounts: number; zombies: number; rootEntries: number }
+
+export function snapshot(root: string, cgroupSub = "/"): Snapshot {
+  return {
+    cgroups: countCgroups(cgroupSub),
+    mounts: mountCount(),
+    zombies: zombies(),
+    rootEntries: existsSync(root) ? readdirSync(root).length : 0,
+  };
+}
