@@ -68,6 +68,10 @@ export function createContainer(ctx: Ctx, id: string, opts: CreateOptions): Crea
   const consoleFd = -1;
 
   const sys = ctx.sys();
+  // cgroupsPath is checked before anything exists
+  const cg = newCgroupManager({ cgroupsPath: spec.linux?.cgroupsPath, id, onMkdir: (d) => recordParent(d) });
+  // a parent cgroup is recorded in the state the moment it exists, so delete can remove it
+  const recordParent = (d: string): void => { if (![cg.paths.v2, ...Object.values(cg.paths.v1 ?? {})].includes(d)) { if (!cg.paths.created!.includes(d)) cg.paths.created!.push(d); h.write(st); fault("create-after-cgroup-parent"); } };
   const h = ctx.store().create(id);
   fault("create-after-mkdir");
   const st: ContainerState = {
@@ -76,9 +80,6 @@ export function createContainer(ctx: Ctx, id: string, opts: CreateOptions): Crea
   };
   let pid = 0;
   let syncFd = -1;
-  const cg = newCgroupManager({ cgroupsPath: spec.linux?.cgroupsPath, id, onMkdir: (d) => recordParent(d) });
-  // a parent cgroup is recorded in the state the moment it exists, so delete can remove it
-  const recordParent = (d: string): void => { if (![cg.paths.v2, ...Object.values(cg.paths.v1 ?? {})].includes(d)) { if (!cg.paths.created!.includes(d)) cg.paths.created!.push(d); h.write(st); fault("create-after-cgroup-parent"); } };
   try {
     st.cgroup = cg.paths;
     h.write(st);                                    // from here on, delete --force can clean up

@@ -38,7 +38,7 @@ function pids(): number[] {
   return readdirSync("/proc").filter((p) => /^\d+$/.test(p)).map(Number);
 }
 
-/** Processes whose root directory or cmdline mentions `marker` (a bundle dir, an id). */
+/** Processes whose root directory is or is under `marker`, or with an argument that is or is under it (a bundle dir, an id). */
 export function processesMatching(marker: string): number[] {
   const out: number[] = [];
   for (const p of pids()) {
@@ -46,7 +46,8 @@ export function processesMatching(marker: string): number[] {
     try {
       const root = readlinkSafe(`/proc/${p}/root`) ?? "";
       const cmd = readFileSync(`/proc/${p}/cmdline`, "utf8");
-      if (root.includes(marker) || cmd.includes(marker)) out.push(p);
+      const args = cmd.split("\0");
+      if (root === marker || root.startsWith(`${marker}/`) || args.some((x) => x === marker || x.startsWith(`${marker}/`))) out.push(p);
     } catch { /* gone */ }
   }
   return out;
