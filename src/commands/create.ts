@@ -15,6 +15,7 @@ import { runHooks } from "../hooks.js";
 import { ociState } from "../container.js";
 import { writeIdMaps } from "../userns.js";
 import { fault } from "../fault.js";
+import { checkProcMounts } from "../spec/procmount.js";
 
 export interface CreateOptions {
   bundle?: string; pidFile?: string; consoleSocket?: string; pivot?: boolean; preserveFds?: string;
@@ -53,6 +54,7 @@ export function createContainer(ctx: Ctx, id: string, opts: CreateOptions): Crea
     if (e instanceof TsrunError) throw e;
     throw new TsrunError(`config.json: root.path: stat \`${rootfs}\`: ${(e as NodeJS.ErrnoException).code}`);
   }
+  checkProcMounts(spec, rootfs, bundle);
   const seccomp = spec.linux?.seccomp ? compileSeccomp(spec.linux.seccomp) : null;
   if (seccomp?.notify) throw new TsrunError("config.json: linux.seccomp: SCMP_ACT_NOTIFY is not supported yet");
   for (const name of seccomp?.skipped ?? []) ctx.log.debug(`seccomp: syscall "${name}" is unknown to libseccomp, rule skipped`);
