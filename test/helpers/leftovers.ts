@@ -22,13 +22,13 @@ export function cgroupLeft(cgroupPath: string): string[] {
   return hierarchies().filter((h) => existsSync(join(h, cgroupPath)));
 }
 
-/** Number of cgroup directories below `sub` in every hierarchy (recursive). */
-export function countCgroups(sub = "/"): number {
+/** Number of cgroup directories below `sub` in every hierarchy (recursive), optionally only names starting with `prefix`. */
+export function countCgroups(sub = "/", prefix = ""): number {
   let n = 0;
   const walk = (d: string): void => {
     let ents;
     try { ents = readdirSync(d, { withFileTypes: true }); } catch { return; }
-    for (const e of ents) if (e.isDirectory()) { n++; walk(join(d, e.name)); }
+    for (const e of ents) if (e.isDirectory()) { if (e.name.startsWith(prefix)) n++; walk(join(d, e.name)); }
   };
   for (const h of hierarchies()) walk(join(h, sub));
   return n;
@@ -71,9 +71,9 @@ export function mountCount(): number {
 
 export interface Snapshot { cgroups: number; mounts: number; zombies: number; rootEntries: number }
 
-export function snapshot(root: string, cgroupSub = "/"): Snapshot {
+export function snapshot(root: string, cgroupSub = "/", prefix = ""): Snapshot {
   return {
-    cgroups: countCgroups(cgroupSub),
+    cgroups: countCgroups(cgroupSub, prefix),
     mounts: mountCount(),
     zombies: zombies(),
     rootEntries: existsSync(root) ? readdirSync(root).length : 0,
