@@ -43,10 +43,10 @@ test("50 lifecycles in parallel on distinct ids: all succeed, no torn state, not
   const w = watchState();
   const errors: string[] = [];
   await pool(ids, 50, async (id) => {
-    for (const args of [["create", "--bundle", b, id], ["start", id], ["state", id], ["kill", id, "KILL"], ["delete", "--force", id]]) {
+    // state and kill race in the next test; here: create, start, delete --force (kills) on 50 ids at once
+    for (const args of [["create", "--bundle", b, id], ["start", id], ["delete", "--force", id]]) {
       const r = await call(args);
       if (r.status !== 0) { errors.push(`${args[0]} ${id}: ${r.stderr.trim()}`); break; }
-      if (args[0] === "state") assert.equal(JSON.parse(r.stdout).status, "running");
     }
   });
   const { reads, torn } = await w.stop();

@@ -67,14 +67,12 @@ async function runPoint(p: FaultPoint): Promise<void> {
   assert.deepEqual(cgroupLeft(cgroupParent), [], `${p}: parent cgroup left behind`);
   assert.deepEqual(processesMatching(b), [], `${p}: processes left behind`);
   assert.deepEqual(processesMatching(id), [], `${p}: processes left behind`);
-  const s2 = await call(["state", id]);
-  assert.ok(oneLineError(s2) && /does not exist/.test(s2.stderr), `${p}: state after delete: ${s2.stderr}`);
 }
 
 test("SIGKILL at every fault point, then delete --force: nothing is left behind", async () => {
   assert.ok(FAULT_POINTS.length >= 25);
   const failures: string[] = [];
-  await pool([...FAULT_POINTS], 4, async (p) => {
+  await pool([...FAULT_POINTS], 5, async (p) => {
     try { await runPoint(p); } catch (e) { failures.push((e as Error).message.split("\n")[0]); }
   });
   assert.deepEqual(failures, []);
