@@ -2,7 +2,7 @@
 // processes (found by their root dir or cmdline), zombies, state entries. Shared by the
 // fault, concurrency, fuzz and stress tests.
 import { readdirSync, readFileSync, readlinkSync, existsSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { join, dirname } from "node:path";
 
 export const CGROUP_ROOT = "/sys/fs/cgroup";
 
@@ -65,16 +65,19 @@ export function zombies(): number {
   return n;
 }
 
-export function mountCount(): number {
-  return readFileSync("/proc/self/mountinfo", "utf8").split("\n").filter(Boolean).length;
+/** Host mounts (mountinfo lines) whose mount point is `under` or below it; all of them without `under`. */
+export function mounts(under?: string): string[] {
+  return readFileSync("/proc/self/mountinfo", "utf8").split("\n").filter(Boolean)
+    .filter((l) => under === undefined || ((p) => p === under || p.startsWith(`${under}/`))(l.split(" ")[4]));
 }
 
+/** mounts: those under the directory holding `root` (other users' mounts come and go) */
 export interface Snapshot { cgroups: number; mounts: number; zombies: number; rootEntries: number }
 
 export function snapshot(root: string, cgroupSub = "/", prefix = ""): Snapshot {
   return {
     cgroups: countCgroups(cgroupSub, prefix),
-    mounts: mountCount(),
+    mounts: mounts(dirname(root)).length,
     zombies: zombies(),
     rootEntries: existsSync(root) ? readdirSync(root).length : 0,
   };
