@@ -53,3 +53,9 @@ test("mount destinations resolve inside the rootfs, symlinks and .. included", (
     rmSync(r, { recursive: true, force: true });
   }
 });
+
+test("configs nested deeper than any real one fail with one line, not a stack overflow", async () => {
+  const { parseSpec } = await import("../../src/spec/load.js");
+  assert.throws(() => parseSpec(`{"a":${"[".repeat(100000)}${"]".repeat(100000)}}`), { message: "config.json: nested deeper than 200 levels" });
+  assert.throws(() => parseSpec(`{"a":"${"[".repeat(1000)}"}`), { message: /ociVersion/ }, "brackets inside strings do not count");
+});
