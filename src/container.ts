@@ -2,6 +2,7 @@
  * Loading a container (state + derived status) and tearing one down: shared by
  * start, state, kill, delete, run and list.
  */
+import { fault } from "./fault.js";
 import { TsrunError } from "./errors.js";
 import type { Ctx } from "./context.js";
 import type { ContainerState, Handle } from "./state/store.js";
@@ -72,5 +73,6 @@ export function destroy(ctx: Ctx, l: Loaded): void {
   try { left = cg.pids(); } catch { left = []; }
   if (left.length) killAndWait(ctx, l.st);
   cg.destroy();
+  fault("delete-after-cgroup");
   l.h.remove();
 }

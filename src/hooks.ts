@@ -8,6 +8,7 @@ import { isAbsolute, join } from "node:path";
 import { TsrunError, sysError } from "./errors.js";
 import type { Spec } from "./spec/schema.js";
 import { START_STATE_FILE } from "./plan/hooks.js";
+import { fault, type FaultPoint } from "./fault.js";
 import type { Ctx } from "./context.js";
 
 export interface Hook { path: string; args?: string[]; env?: string[]; timeout?: number }
@@ -27,10 +28,12 @@ export function runHooks(ctx: Ctx, hooks: Hook[] | undefined, kind: HookKind, st
       timeout: hook.timeout ? hook.timeout * 1000 : undefined, stdio: ["pipe", "pipe", "pipe"], killSignal: "SIGKILL",
     });
     let why: string | undefined;
-    const code = (r.error as NodeJS.ErrnoException | undefined)?.code;
-    if (r.error && code !== "EPIPE") why = (r.error as NodeJS.ErrnoException).code === "ETIMEDOUT" ? `timed out after ${hook.timeout}s` : `${(r.error as NodeJS.ErrnoException).code ?? r.error.message}`;
+    // a hook that exits without reading its stdin is fine (runc ignores EPIPE there too)
+    const epipe = (r.error as NodeJS.ErrnoException | undefined)?.code === "EPIPE" && r.status !== null;
+    if (r.error && !epipe) why = (r.error as NodeJS.ErrnoException).code === "ETIMEDOUT" ? `timed out after ${hook.timeout}s` : `${(r.error as NodeJS.ErrnoException).code ?? r.error.message}`;
     else if (r.signal) why = `killed by ${r.signal}`;
     else if (r.status !== 0) why = `exit status ${r.status}`;
+    if (i === 0) fault(`hook-${kind}` as FaultPoint);
     if (!why) return;
     const detail = (r.stderr?.toString() ?? "").trim().split("\n")[0];
     const msg = `${kind} hook #${i} \`${hook.path}\`: ${why}${detail ? `: ${detail}` : ""}`;

@@ -4,6 +4,7 @@
  * hierarchy through v1 files (runc's behaviour on hybrid hosts), and one found nowhere
  * gives `cgroup: <controller> controller not available (<file>)` before anything is made.
  */
+import { fault } from "../fault.js";
 import fs from "node:fs";
 import path from "node:path";
 import { TsrunError } from "../errors.js";
@@ -272,6 +273,7 @@ class Manager implements CgroupManager {
     for (const d of leaves) {
       try {
         removeCgroupTree(d);
+        fault("cgroup-remove-middle");
       } catch (e) {
         first ??= e;
       }

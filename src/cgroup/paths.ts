@@ -41,6 +41,10 @@ export function innerPath(cgroupsPath: string | undefined, id: string): string {
     }
     return `/tsrun/${id}`;
   }
+  // checked first, so that no message quotes a huge value; cgroupfs names are NAME_MAX bytes at most
+  if (Buffer.byteLength(cgroupsPath) > 4095 || cgroupsPath.split("/").some((c) => Buffer.byteLength(c) > 255)) {
+    throw new TsrunError("config.json: linux.cgroupsPath: too long (a component over 255 bytes or over 4095 in all): ENAMETOOLONG", "ENAMETOOLONG");
+  }
   if (cgroupsPath.split("/").includes("..")) {
     throw new TsrunError(`config.json: linux.cgroupsPath: ".." is not allowed ("${cgroupsPath}")`);
   }

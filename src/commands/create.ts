@@ -21,6 +21,8 @@ import { setupDeathHint } from "../seccomp/diagnose.js";
 import { checkLsm } from "../plan/lsm.js";
 import { lsmHost } from "../lsm-host.js";
 import { startIdmapHelpers, runHelperPlan } from "../idmap-helpers.js";
+import { fault } from "../fault.js";
+import { checkProcMounts } from "../spec/procmount.js";
 
 export interface CreateOptions {
   bundle?: string; pidFile?: string; consoleSocket?: string; pivot?: boolean; preserveFds?: string;
@@ -65,6 +67,7 @@ export function createContainer(ctx: Ctx, id: string, opts: CreateOptions): Crea
     if (e instanceof TsrunError) throw e;
     throw new TsrunError(`config.json: root.path: stat \`${rootfs}\`: ${(e as NodeJS.ErrnoException).code}`);
   }
+  checkProcMounts(spec, rootfs, bundle);
   checkHookPaths(spec);
   checkLsm(spec, lsmHost());
   const idmaps = startIdmapHelpers(ctx, spec);       // closed when create ends, either way
@@ -91,20 +94,27 @@ function createWith(ctx: Ctx, id: string, opts: CreateOptions, spec: ReturnType<
   for (const w of plan.warnings) ctx.log.debug(w);
 
   const sys = ctx.sys();
+  // cgroupsPath is checked before anything exists
+  const cg = newCgroupManager({ cgroupsPath: spec.linux?.cgroupsPath, id, onMkdir: (d) => recordParent(d) });
+  // a parent cgroup is recorded in the state the moment it exists, so delete can remove it
+  const recordParent = (d: string): void => { if (![cg.paths.v2, ...Object.values(cg.paths.v1 ?? {})].includes(d)) { if (!cg.paths.created!.includes(d)) cg.paths.created!.push(d); h.write(st); fault("create-after-cgroup-parent"); } };
   const h = ctx.store().create(id);
+  fault("create-after-mkdir");
   const st: ContainerState = {
     ociVersion: spec.ociVersion, id, pid: 0, bundle, rootfs, created: new Date().toISOString(),
     annotations: spec.annotations, owner: "", phase: "creating", initStartTime: 0, cgroup: {}, spec,
   };
   let pid = 0;
   let syncFd = -1;
-  const cg = newCgroupManager({ cgroupsPath: spec.linux?.cgroupsPath, id });
   try {
     st.cgroup = cg.paths;
     h.write(st);                                    // from here on, delete --force can clean up
+    fault("create-after-state-creating");
     cg.create(spec.linux?.resources);
+    fault("create-after-cgroup");
     sys.mkfifo(h.fifoPath, 0o622);
     fs.chmodSync(h.fifoPath, 0o622);                // not the umask's: init may have dropped to another uid
+    fault("create-after-fifo");
     let cgFd = -1;
     if (cg.paths.v2) {
       try { cgFd = fs.openSync(cg.paths.v2, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY); } catch (e) { throw sysError("open", cg.paths.v2, e); }
@@ -121,17 +131,21 @@ function createWith(ctx: Ctx, id: string, opts: CreateOptions, spec: ReturnType<
     }
     pid = r.pid;
     syncFd = r.syncFd;
+    fault("create-after-clone");
     if (r.pidfd >= 0) fs.closeSync(r.pidfd);
     st.pid = pid;
     st.initStartTime = readProcStat(pid)?.startTime ?? 0;
     h.write(st);
+    fault("create-after-state-pid");
     const flags = plan.buffer.readUInt32LE(32);
     if (flags & 0x2) {                              // NEW_USERNS: the child asks for its maps
       const m = recvMsg(syncFd);
       if (m.type !== "maps-request") throw childFailure(m, plan.describe);
       writeIdMaps(m.pid > 0 ? m.pid : pid, spec);
+      fault("create-after-maps");
     }
     cg.addProcess(pid, { v2: !r.inCgroup });
+    fault("create-after-cgroup-join");
     try {
       sendMsg(syncFd, { type: "go" });
     } catch (e) {
@@ -140,14 +154,17 @@ function createWith(ctx: Ctx, id: string, opts: CreateOptions, spec: ReturnType<
       if (code !== "EPIPE" && code !== "ECONNRESET") throw e;
       throw childFailure(recvMsg(syncFd), plan.describe);
     }
+    fault("create-after-go");
     if (flags & 0x1) {                              // FORK_INIT: the grandchild is init
       const m = recvMsg(syncFd);
       if (m.type !== "pid") throw childFailure(m, plan.describe);
+      fault("create-after-init-pid");
       void sys.waitpid(pid);                        // reap the intermediate
       pid = m.pid;
       st.pid = pid;
       st.initStartTime = readProcStat(pid)?.startTime ?? 0;
       h.write(st);
+      fault("create-after-state-init-pid");
     }
     for (;;) {
       const m = recvMsgFd(syncFd);                  // recvmsg: a seccomp listener fd may ride along
@@ -168,8 +185,11 @@ function createWith(ctx: Ctx, id: string, opts: CreateOptions, spec: ReturnType<
     }
     fs.closeSync(syncFd);
     syncFd = -1;
+    fault("create-after-ready");
     st.phase = "created";
+    fault("create-before-state-created");
     h.write(st);
+    fault("create-after-state-created");
     if (opts.pidFile) writePidFile(opts.pidFile, pid);
     return { h, st, pid, console: con.ours };
   } catch (e) {

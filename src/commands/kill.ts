@@ -1,4 +1,5 @@
 /** tsrun kill ID [SIG] [--all]: a pidfd to init (checked against its start time), or the whole cgroup. */
+import { fault } from "../fault.js";
 import { TsrunError } from "../errors.js";
 import type { Ctx } from "../context.js";
 import { load } from "../container.js";
@@ -12,8 +13,10 @@ export default function kill(ctx: Ctx, id: string, signal: string | undefined, o
   const { h, st, status } = load(ctx, id);
   try {
     // --all reaches what is left in the cgroup even after init exited (runc does the same).
+    fault("kill-before-signal");
     if (opts.all) {
       loadCgroupManager(st.cgroup).killAll(sig);
+      fault("kill-after-signal");
       return 0;
     }
     if (status === "stopped") throw new TsrunError("container not running");
@@ -22,6 +25,7 @@ export default function kill(ctx: Ctx, id: string, signal: string | undefined, o
     try { fd = sys.pidfdOpen(st.pid); } catch { throw new TsrunError("container not running"); }
     if (!isAlive(st.initStartTime, readProcStat(st.pid))) throw new TsrunError("container not running");
     sys.pidfdSendSignal(fd, sig);
+    fault("kill-after-signal");
     return 0;
   } finally {
     h.close();

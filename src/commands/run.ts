@@ -3,6 +3,7 @@
  * when killed). Catchable signals are forwarded to init. -d detaches after start.
  * With a terminal and no --console-socket, tsrun proxies the pty to its own stdio.
  */
+import { fault } from "../fault.js";
 import type { Ctx } from "../context.js";
 import { createContainer, type CreateOptions } from "./create.js";
 import { startLoaded } from "./start.js";
@@ -39,6 +40,7 @@ export default async function run(ctx: Ctx, id: string, opts: RunOptions): Promi
   c.h.close();
   closeFd(c.console);
   if (!fwd) return 0;
+  fault("run-after-start");
 
   const session = master >= 0 ? ptySession(master) : undefined;
   let code: number;
@@ -49,6 +51,7 @@ export default async function run(ctx: Ctx, id: string, opts: RunOptions): Promi
     fwd.stop();
     if (session) await endSession(session);
   }
+  fault("run-after-exit");
   if (!opts.keep) {
     const l = load(ctx, id);
     try {

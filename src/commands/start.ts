@@ -1,4 +1,5 @@
 /** tsrun start: open the exec fifo so the waiting init execs the user's process. */
+import { fault } from "../fault.js";
 import * as fs from "node:fs";
 import { TsrunError, sysError } from "../errors.js";
 import type { Ctx } from "../context.js";
@@ -42,7 +43,9 @@ export function startLoaded(ctx: Ctx, l: ReturnType<typeof load>): void {
   } finally {
     fs.closeSync(fd);
   }
+  fault("start-after-fifo");
   fs.rmSync(h.fifoPath, { force: true });
+  fault("start-after-fifo-removed");
   // the spec: poststart runs once the process has started, so the state says "running" even if it already exited
   runHooks(ctx, st.spec.hooks?.poststart, "poststart", ociState(st, "running"), { failIsError: false });
 }

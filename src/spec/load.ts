@@ -21,6 +21,7 @@ import { join } from "node:path";
 import type { z } from "zod";
 import { TsrunError, sysError } from "../errors.js";
 import { processSchema, specSchema, type Process, type Spec } from "./schema.js";
+import { checkDepth } from "./depth.js";
 
 export type { Process, Spec } from "./schema.js";
 
@@ -113,6 +114,7 @@ function checkSpec(spec: Spec, file: string): void {
 
 /** Validate the text of a config.json; `file` is the name used as the message prefix. */
 export function parseSpec(text: string, file = "config.json"): Spec {
+  checkDepth(text, file);
   const spec = validate(specSchema, parseJson(text, file), file);
   checkSpec(spec, file);
   return spec;
@@ -120,6 +122,7 @@ export function parseSpec(text: string, file = "config.json"): Spec {
 
 /** Validate the text of an exec process.json (a bare process object). */
 export function parseProcess(text: string, file = "process.json"): Process {
+  checkDepth(text, file);
   const proc = validate(processSchema, parseJson(text, file), file);
   checkNul(proc as Record<string, unknown>, null, file, []);
   return proc;

@@ -4,6 +4,7 @@
  * directory itself for as long as it works on the container, so concurrent commands on
  * one id are serialised and a deleted container is seen as gone by those that waited.
  */
+import { fault } from "../fault.js";
 import * as fs from "node:fs";
 import { join } from "node:path";
 import { TsrunError, sysError } from "../errors.js";
@@ -37,9 +38,18 @@ export class Handle {
   read(): ContainerState {
     let text: string;
     try {
-      text = fs.readFileSync(this.statePath, "utf8");
+      // never through a symlink, and only a regular file of ours: a planted state.json is refused
+      const fd = fs.openSync(this.statePath, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+      try {
+        const st = fs.fstatSync(fd);
+        if (!st.isFile() || st.uid !== process.geteuid!()) throw new TsrunError(`read \`${this.statePath}\`: not a regular file owned by the current user`);
+        text = fs.readFileSync(fd, "utf8");
+      } finally { fs.closeSync(fd); }
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "ENOENT") throw notExist(this.id);
+      if (e instanceof TsrunError) throw e;
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === "ENOENT") throw notExist(this.id);
+      if (code === "ELOOP") throw new TsrunError(`read \`${this.statePath}\`: is a symbolic link: ELOOP`, "ELOOP");
       throw sysError("read", this.statePath, e);
     }
     try {
@@ -66,6 +76,11 @@ export class Handle {
     }
   }
 
+  /** A directory without state.json: a create that died before writing it. */
+  stateMissing(): boolean {
+    try { fs.lstatSync(this.statePath); return false; } catch (e) { return (e as NodeJS.ErrnoException).code === "ENOENT"; }
+  }
+
   fifoExists(): boolean {
     try { return fs.lstatSync(this.fifoPath).isFIFO(); } catch { return false; }
   }
@@ -73,6 +88,7 @@ export class Handle {
   /** Remove every file and the directory; the lock goes with the fd. */
   remove(): void {
     for (const f of fs.readdirSync(this.dir)) fs.rmSync(join(this.dir, f), { force: true, recursive: true });
+    fault("delete-state-remove-middle");
     try { fs.rmdirSync(this.dir); } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw sysError("rmdir", this.dir, e);
     }
@@ -91,6 +107,19 @@ export function notExist(id: string): TsrunError {
 export class StateStore {
   /** sys is a getter: readers that take no lock (state, list) never load the FFI. */
   constructor(readonly root: string, private readonly sys: () => Sys) {}
+
+  /** An existing root must be ours: another user's directory could hold planted state. */
+  private checkRoot(): void {
+    let st: fs.Stats;
+    try { st = fs.statSync(this.root); } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === "ENOENT") return;
+      if (code === "ENOTDIR") throw new TsrunError(`root \`${this.root}\`: not a directory: ENOTDIR`, "ENOTDIR");
+      throw sysError("stat", this.root, e);
+    }
+    if (!st.isDirectory()) throw new TsrunError(`root \`${this.root}\`: not a directory: ENOTDIR`, "ENOTDIR");
+    if (st.uid !== process.geteuid!()) throw new TsrunError(`root \`${this.root}\`: not owned by the current user`);
+  }
 
   private ensureRoot(): void {
     try {
@@ -128,6 +157,7 @@ export class StateStore {
    */
   open(id: string, mode: "ex" | "sh" | "none" = "ex"): Handle {
     validateId(id);
+    this.checkRoot();
     const dir = join(this.root, id);
     let fd: number;
     try {
@@ -137,12 +167,15 @@ export class StateStore {
       if (code === "ENOENT" || code === "ENOTDIR" || code === "ELOOP") throw notExist(id);
       throw sysError("open", dir, e);
     }
+    const dst = fs.fstatSync(fd);
+    if (dst.uid !== process.geteuid!()) { fs.closeSync(fd); throw new TsrunError(`open \`${dir}\`: state directory not owned by the current user`); }
     if (mode !== "none") this.sys().flock(fd, mode);
     if (fs.fstatSync(fd).nlink === 0) { fs.closeSync(fd); throw notExist(id); } // deleted while we waited
     return new Handle(this, id, dir, fd);
   }
 
   list(): string[] {
+    this.checkRoot();
     try {
       return fs.readdirSync(this.root, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
     } catch (e) {

@@ -1,0 +1,84 @@
+// What a container can leave on the host: cgroup dirs (v2 and every v1 hierarchy), mounts,
+// processes (found by their root dir or cmdline), zombies, state entries. Shared by the
+// fault, concurrency, fuzz and stress tests.
+import { readdirSync, readFileSync, readlinkSync, existsSync, statSync } from "node:fs";
+import { join, dirname } from "node:path";
+
+export const CGROUP_ROOT = "/sys/fs/cgroup";
+
+/** Every cgroup hierarchy mounted under /sys/fs/cgroup (v1 controllers, name=, unified). */
+export function hierarchies(): string[] {
+  return readdirSync(CGROUP_ROOT).map((d) => join(CGROUP_ROOT, d)).filter((d) => {
+    try { return statSync(d).isDirectory() && !readlinkSafe(d); } catch { return false; }
+  });
+}
+
+function readlinkSafe(p: string): string | undefined {
+  try { return readlinkSync(p); } catch { return undefined; }
+}
+
+/** The hierarchies in which `cgroupPath` (e.g. /tsrun/x) still exists. */
+export function cgroupLeft(cgroupPath: string): string[] {
+  return hierarchies().filter((h) => existsSync(join(h, cgroupPath)));
+}
+
+/** Number of cgroup directories below `sub` in every hierarchy (recursive), optionally only names starting with `prefix`. */
+export function countCgroups(sub = "/", prefix = ""): number {
+  let n = 0;
+  const walk = (d: string): void => {
+    let ents;
+    try { ents = readdirSync(d, { withFileTypes: true }); } catch { return; }
+    for (const e of ents) if (e.isDirectory()) { if (e.name.startsWith(prefix)) n++; walk(join(d, e.name)); }
+  };
+  for (const h of hierarchies()) walk(join(h, sub));
+  return n;
+}
+
+function pids(): number[] {
+  return readdirSync("/proc").filter((p) => /^\d+$/.test(p)).map(Number);
+}
+
+/** Processes whose root directory is or is under `marker`, or with an argument that is or is under it (a bundle dir, an id). */
+export function processesMatching(marker: string): number[] {
+  const out: number[] = [];
+  for (const p of pids()) {
+    if (p === process.pid) continue;
+    try {
+      const root = readlinkSafe(`/proc/${p}/root`) ?? "";
+      const cmd = readFileSync(`/proc/${p}/cmdline`, "utf8");
+      const args = cmd.split("\0");
+      if (root === marker || root.startsWith(`${marker}/`) || args.some((x) => x === marker || x.startsWith(`${marker}/`))) out.push(p);
+    } catch { /* gone */ }
+  }
+  return out;
+}
+
+/** Zombie processes on the host. */
+export function zombies(): number {
+  let n = 0;
+  for (const p of pids()) {
+    try {
+      const s = readFileSync(`/proc/${p}/stat`, "utf8");
+      if (s.slice(s.lastIndexOf(")") + 2, s.lastIndexOf(")") + 3) === "Z") n++;
+    } catch { /* gone */ }
+  }
+  return n;
+}
+
+/** Host mounts (mountinfo lines) whose mount point is `under` or below it; all of them without `under`. */
+export function mounts(under?: string): string[] {
+  return readFileSync("/proc/self/mountinfo", "utf8").split("\n").filter(Boolean)
+    .filter((l) => under === undefined || ((p) => p === under || p.startsWith(`${under}/`))(l.split(" ")[4]));
+}
+
+/** mounts: those under the directory holding `root` (other users' mounts come and go) */
+export interface Snapshot { cgroups: number; mounts: number; zombies: number; rootEntries: number }
+
+export function snapshot(root: string, cgroupSub = "/", prefix = ""): Snapshot {
+  return {
+    cgroups: countCgroups(cgroupSub, prefix),
+    mounts: mounts(dirname(root)).length,
+    zombies: zombies(),
+    rootEntries: existsSync(root) ? readdirSync(root).length : 0,
+  };
+}
