@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError, Option } from "commander";
 import { Logger } from "./log.js";
+import { scanLogFlags, oneLine } from "./log-flags.js";
 import { TsrunError } from "./errors.js";
 import { makeCtx, type Ctx } from "./context.js";
 import { DEFAULT_ROOT } from "./state/store.js";
@@ -18,7 +19,7 @@ function versionText(): string {
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command("tsrun");
-  let log = new Logger({ format: "text", debug: false });
+  let log = new Logger(scanLogFlags(argv));
   let exitCode = 0;
   const run = (load: () => Promise<{ default: Action }>) => async (...args: any[]) => {
     const g = program.opts();
@@ -35,7 +36,7 @@ export async function main(argv: string[]): Promise<number> {
     .description("OCI container runtime (runc compatible), TypeScript with a C executor")
     .enablePositionalOptions()
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: (s, write) => write(s.replace(/^error: /, "")) })
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: (s) => log.error(oneLine(s)) })
     .option("--root <dir>", "root directory for container state", DEFAULT_ROOT)
     .option("--log <file>", "log file for errors (containerd reads it)")
     .addOption(new Option("--log-format <format>", "log format").choices(["text", "json"]).default("text"))
