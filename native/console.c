@@ -24,28 +24,12 @@
 
 static char g_name[32];
 
+/* the console socket protocol: one message, data = the pty name, one SCM_RIGHTS fd */
 static long send_master(struct xst *st, int master)
 {
-  union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int))]; } c;
-  struct msghdr m;
-  struct iovec iov;
-  struct cmsghdr *cm;
   long r;
-  memset(&m, 0, sizeof m);
-  memset(&c, 0, sizeof c);
-  iov.iov_base = g_name;
-  iov.iov_len = strlen(g_name);
-  m.msg_iov = &iov;
-  m.msg_iovlen = 1;
-  m.msg_control = c.buf;
-  m.msg_controllen = sizeof c.buf;
-  cm = CMSG_FIRSTHDR(&m);
-  cm->cmsg_level = SOL_SOCKET;
-  cm->cmsg_type = SCM_RIGHTS;
-  cm->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(cm), &master, sizeof master);
   do
-    r = st->sys->sendmsg(st->ctx->console_fd, &m, MSG_NOSIGNAL);
+    r = st->sys->send_fd(st->ctx->console_fd, g_name, strlen(g_name), master);
   while (r == -EINTR);
   return r < 0 ? r : 0;
 }

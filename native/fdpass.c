@@ -14,33 +14,15 @@
 
 TSRUN_EXPORT int tsrun_send_fd(int sock, int fd, const char *text)
 {
-  union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int))]; } c;
-  struct msghdr m;
-  struct iovec iov;
-  struct cmsghdr *cm;
-  ssize_t r;
-
+  long r;
   if (fd < 0)
     return -EBADF;
   if (!text || !*text)
     text = "\0"; /* a stream socket needs at least one byte to carry the fd */
-  memset(&m, 0, sizeof m);
-  memset(&c, 0, sizeof c);
-  iov.iov_base = (void *)text;
-  iov.iov_len = *text ? strlen(text) : 1;
-  m.msg_iov = &iov;
-  m.msg_iovlen = 1;
-  m.msg_control = c.buf;
-  m.msg_controllen = sizeof c.buf;
-  cm = CMSG_FIRSTHDR(&m);
-  cm->cmsg_level = SOL_SOCKET;
-  cm->cmsg_type = SCM_RIGHTS;
-  cm->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(cm), &fd, sizeof fd);
   do
-    r = sendmsg(sock, &m, MSG_NOSIGNAL);
-  while (r < 0 && errno == EINTR);
-  return r < 0 ? -errno : 0;
+    r = tsrun_sys_real.send_fd(sock, text, *text ? strlen(text) : 1, fd);
+  while (r == -EINTR);
+  return r < 0 ? (int)r : 0;
 }
 
 static void close_all(struct msghdr *m)

@@ -75,7 +75,6 @@ struct tsrun_sys {
   /* sync socket (MSG_NOSIGNAL is passed by the caller) */
   long (*send)(int fd, const void *buf, size_t n, int flags);
   long (*recv)(int fd, void *buf, size_t n, int flags);
-  long (*sendmsg)(int fd, const void *msghdr, int flags); /* console socket: SCM_RIGHTS */
   /* sendmsg(fd, {buf, n} + SCM_RIGHTS [passfd], MSG_NOSIGNAL) */
   long (*send_fd)(int fd, const void *buf, size_t n, int passfd);
   long (*execve)(const char *path, char *const argv[], char *const envp[]);

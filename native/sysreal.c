@@ -100,7 +100,6 @@ static long r_send_fd(int fd, const void *b, size_t n, int passfd)
 }
 static long r_execve(const char *p, char *const a[], char *const e[]) { return ret(syscall(SYS_execve, p, a, e)); }
 static long r_wait4(int pid, int *status, int options) { return ret(syscall(SYS_wait4, pid, status, options, (void *)0)); }
-static long r_sendmsg(int fd, const void *m, int flags) { return ret(syscall(SYS_sendmsg, fd, m, flags)); }
 static long r_attr3(long nr, unsigned long a1, unsigned long a2, unsigned long a3) { return ret(syscall(nr, a1, a2, a3)); }
 static long r_mount_setattr(int d, const char *p, unsigned f, const void *a, size_t n) { return ret(syscall(442 /* SYS_mount_setattr */, d, p, f, a, n)); }
 static long r_open_tree(int d, const char *p, unsigned f) { return ret(syscall(428 /* SYS_open_tree */, d, p, f)); }
@@ -124,7 +123,7 @@ const struct tsrun_sys tsrun_sys_real = {
   .setresuid = r_setresuid, .setresgid = r_setresgid, .setgroups = r_setgroups,
   .capget = r_capget, .capset = r_capset, .seccomp = r_seccomp,
   .rt_sigaction = r_rt_sigaction, .rt_sigprocmask = r_rt_sigprocmask,
-  .send = r_send, .recv = r_recv, .sendmsg = r_sendmsg, .send_fd = r_send_fd, .execve = r_execve, .exit = r_exit,
+  .send = r_send, .recv = r_recv, .send_fd = r_send_fd, .execve = r_execve, .exit = r_exit,
   .wait4 = r_wait4, .attr3 = r_attr3, .mount_setattr = r_mount_setattr,
   .open_tree = r_open_tree, .move_mount = r_move_mount,
 };

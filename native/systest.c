@@ -575,12 +575,6 @@ static long f_wait4(int pid, int *status, int options)
     *status = 0;
   return end(pid);
 }
-static long f_sendmsg(int fd, const void *m, int flags)
-{
-  (void)m;
-  CALL("sendmsg(%d,%d)", fd, flags);
-  return end(1);
-}
 static long f_attr3(long nr, unsigned long a1, unsigned long a2, unsigned long a3)
 {
   CALL("attr3(%ld,%lu,%lu,%lu)", nr, a1, a2 > 4096 ? 1UL : a2, a3);
@@ -621,7 +615,7 @@ const struct tsrun_sys tsrun_sys_test = {
   .setresuid = f_setresuid, .setresgid = f_setresgid, .setgroups = f_setgroups,
   .capget = f_capget, .capset = f_capset, .seccomp = f_seccomp,
   .rt_sigaction = f_rt_sigaction, .rt_sigprocmask = f_rt_sigprocmask,
-  .send = f_send, .recv = f_recv, .sendmsg = f_sendmsg, .send_fd = f_send_fd, .execve = f_execve, .exit = f_exit,
+  .send = f_send, .recv = f_recv, .send_fd = f_send_fd, .execve = f_execve, .exit = f_exit,
   .wait4 = f_wait4, .attr3 = f_attr3, .mount_setattr = f_mount_setattr,
   .open_tree = f_open_tree, .move_mount = f_move_mount,
 };
