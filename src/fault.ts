@@ -33,6 +33,18 @@ export const FAULT_POINTS = [
   // run
   "run-after-start",               // container running, run not yet waiting
   "run-after-exit",                // container exited, not yet deleted
+  // exec
+  "exec-after-process",            // process (--process FILE or the CLI) read and checked, nothing made
+  "exec-after-console",            // console socket connected (or the proxy's socketpair made), no child
+  "exec-after-clone",              // child cloned (v2 cgroup at most), waiting for GO
+  "exec-after-cgroup-join",        // child in every cgroup, GO not sent
+  "exec-after-go",                 // GO sent: the child joins and sets itself up
+  "exec-after-init-pid",           // pid namespace: the grandchild (the process) reported its pid
+  "exec-after-ready",              // the process execs; its pid not written anywhere yet
+  "exec-after-console-master",     // tty proxied by tsrun: the pty master received, proxy not started
+  "exec-before-pid-file",
+  "exec-after-pid-file",
+  "exec-waiting",                  // foreground: signals forwarded, waiting for the exit
   // kill
   "kill-before-signal",
   "kill-after-signal",

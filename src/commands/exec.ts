@@ -16,6 +16,7 @@ import { compileSeccomp } from "../seccomp/compile.js";
 import { loadCgroupManager, type CgroupPaths } from "../cgroup/manager.js";
 import { recvMsg, sendMsg } from "../sys/sync.js";
 import { parsePreserveFds, writePidFile, childFailure } from "./create.js";
+import { fault } from "../fault.js";
 import { openConsole, closeFd, forwardSignals, waitExit, ptySession, endSession } from "./foreground.js";
 
 export interface ExecOptions {
@@ -87,10 +88,12 @@ export default async function exec(ctx: Ctx, id: string, args: string[], o: Exec
   if (status === "paused" && !o.ignorePaused) throw new TsrunError("cannot exec in a paused container (use --ignore-paused to override)");
   const preserveFds = parsePreserveFds(o.preserveFds);
   const proc = execProcess(st.spec.process, args, o);
+  fault("exec-after-process");
   const spec: Spec = { ...st.spec, process: proc };
   const seccomp = spec.linux?.seccomp ? compileSeccomp(spec.linux.seccomp) : null;
   const sub = subCgroups(st.cgroup, o.cgroup ?? []);
   const con = openConsole(proc, o.consoleSocket, !!o.detach);
+  fault("exec-after-console");
   const plan = compileExec(spec, { initPid: st.pid, seccomp: seccomp ? { filter: seccomp.filter, flags: seccomp.flags } : undefined });
   if (!o.detach) sys.setSubreaper();               // the process is the intermediate's child: it comes back to us
   const fwd = o.detach ? undefined : forwardSignals(sys);
@@ -110,6 +113,7 @@ export default async function exec(ctx: Ctx, id: string, args: string[], o: Exec
     pid = r.pid;
     syncFd = r.syncFd;
     closeFd(r.pidfd);
+    fault("exec-after-clone");
     if (sub) {
       const dirs = [...(r.inCgroup ? [] : [sub.v2]), ...Object.values(sub.v1)].filter((d): d is string => !!d);
       for (const d of new Set(dirs)) {
@@ -118,18 +122,22 @@ export default async function exec(ctx: Ctx, id: string, args: string[], o: Exec
     } else {
       loadCgroupManager(st.cgroup).addProcess(pid, { v2: !r.inCgroup });
     }
+    fault("exec-after-cgroup-join");
     sendMsg(syncFd, { type: "go" });
+    fault("exec-after-go");
     if (plan.buffer.readUInt32LE(32) & 0x1) {      // FORK_INIT: the grandchild is the process
       const m = recvMsg(syncFd);
       if (m.type !== "pid") throw childFailure(m, plan.describe);
+      fault("exec-after-init-pid");
       await sys.waitpid(pid);
       pid = m.pid;
     }
     const m = recvMsg(syncFd);
     if (m.type !== "ready") throw childFailure(m, plan.describe);
+    fault("exec-after-ready");
     closeFd(syncFd);
     syncFd = -1;
-    if (con.ours >= 0) master = sys.recvFd(con.ours).fd;
+    if (con.ours >= 0) { master = sys.recvFd(con.ours).fd; fault("exec-after-console-master"); }
   } catch (e) {
     fwd?.stop();
     closeFd(syncFd);
@@ -138,12 +146,13 @@ export default async function exec(ctx: Ctx, id: string, args: string[], o: Exec
     throw e;
   }
   closeFd(con.ours);
-  if (o.pidFile) writePidFile(o.pidFile, pid);
+  if (o.pidFile) { fault("exec-before-pid-file"); writePidFile(o.pidFile, pid); fault("exec-after-pid-file"); }
   if (!fwd) return 0;
 
   const session = master >= 0 ? ptySession(master) : undefined;
   try {
     fwd.attach(pid);
+    fault("exec-waiting");
     return await waitExit(sys, pid);
   } finally {
     fwd.stop();

@@ -38,9 +38,17 @@ function pids(): number[] {
   return readdirSync("/proc").filter((p) => /^\d+$/.test(p)).map(Number);
 }
 
-/** Processes whose root directory is or is under `marker`, or with an argument that is or is under it (a bundle dir, an id). */
+/** The environment entry that marks a test's processes: put it in the bundle's process.env and tsrun's env. */
+export const markEnv = (marker: string): string => `TSRUN_TEST_MARK=${marker}`;
+
+/**
+ * Processes whose root directory is or is under `marker`, with an argument that is or is under it
+ * (a bundle dir, an id), or with markEnv(marker) in their environment. A pivoted container's root
+ * reads as "/" and its args are the container's own: only the environment finds those.
+ */
 export function processesMatching(marker: string): number[] {
   const out: number[] = [];
+  const mark = markEnv(marker);
   for (const p of pids()) {
     if (p === process.pid) continue;
     try {
@@ -48,6 +56,7 @@ export function processesMatching(marker: string): number[] {
       const cmd = readFileSync(`/proc/${p}/cmdline`, "utf8");
       const args = cmd.split("\0");
       if (root === marker || root.startsWith(`${marker}/`) || args.some((x) => x === marker || x.startsWith(`${marker}/`))) out.push(p);
+      else if (readFileSync(`/proc/${p}/environ`, "utf8").split("\0").includes(mark)) out.push(p);
     } catch { /* gone */ }
   }
   return out;
@@ -81,4 +90,15 @@ export function snapshot(root: string, cgroupSub = "/", prefix = ""): Snapshot {
     zombies: zombies(),
     rootEntries: existsSync(root) ? readdirSync(root).length : 0,
   };
+}
+
+/** /proc/<pid>/cgroup as a sorted list of lines ("" when the process is gone). */
+export function cgroupsOf(pid: number): string {
+  try { return readFileSync(`/proc/${pid}/cgroup`, "utf8").split("\n").filter(Boolean).sort().join("\n"); } catch { return ""; }
+}
+
+/** Of `pids`, those still alive and not in exactly the cgroups of `ref` (a container's init). */
+export function outsideCgroupsOf(ref: number, pids: number[]): number[] {
+  const want = cgroupsOf(ref);
+  return pids.filter((p) => { const c = cgroupsOf(p); return c !== "" && c !== want; });
 }

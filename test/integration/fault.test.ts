@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { Harness, requireRoot } from "../helpers/harness.js";
 import { oneLineError } from "../helpers/cli.js";
 import { tsrunAsync, pool } from "../helpers/acli.js";
-import { cgroupLeft, processesMatching, mounts } from "../helpers/leftovers.js";
+import { cgroupLeft, processesMatching, mounts, markEnv } from "../helpers/leftovers.js";
 import { FAULT_POINTS, type FaultPoint } from "../../src/fault.js";
 
 const H = "/bin/tsrun-testhelper";
@@ -45,9 +45,10 @@ async function runPoint(p: FaultPoint): Promise<void> {
     linux.gidMappings = [{ containerID: 0, hostID: 0, size: 65536 }];
   }
   if (sc.join) linux.namespaces = [{ type: "pid" }, { type: "ipc", path: `/proc/${process.pid}/ns/ipc` }, { type: "uts" }, { type: "mount" }];
-  const b = h.bundle({ hooks, linux, process: { args: sc.exits ? [H, "exit", "3"] : [H, "pause"] } });
+  // the container's processes carry the mark (a pivoted process's root reads as "/"), and so does tsrun
+  const b = h.bundle({ hooks, linux, process: { args: sc.exits ? [H, "exit", "3"] : [H, "pause"], env: ["PATH=/bin", markEnv(id)] } });
   const sub = (args: string[]) => args.map((a) => (a === "ID" ? id : a === "B" ? b : a));
-  const call = (args: string[], env?: NodeJS.ProcessEnv) => tsrunAsync(["--root", h.root, ...sub(args)], { env, timeoutMs: 30_000 });
+  const call = (args: string[], env: NodeJS.ProcessEnv = process.env) => tsrunAsync(["--root", h.root, ...sub(args)], { env: { ...env, TSRUN_TEST_MARK: id }, timeoutMs: 30_000 });
   for (const s of sc.setup) {
     const r = await call(s);
     assert.equal(r.status, 0, `${p}: setup ${s.join(" ")}: ${r.stderr}`);
@@ -71,7 +72,8 @@ async function runPoint(p: FaultPoint): Promise<void> {
 test("SIGKILL at every fault point, then delete --force: nothing is left behind", async () => {
   assert.ok(FAULT_POINTS.length >= 25);
   const failures: string[] = [];
-  await pool([...FAULT_POINTS], 5, async (p) => {
+  // exec's points: fault-exec.test.ts (the container must also stay usable)
+  await pool(FAULT_POINTS.filter((p) => !p.startsWith("exec-")), 5, async (p) => {
     try { await runPoint(p); } catch (e) { failures.push((e as Error).message.split("\n")[0]); }
   });
   assert.deepEqual(failures, []);
