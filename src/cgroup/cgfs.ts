@@ -55,9 +55,10 @@ export function codeOf(e: unknown): string | undefined {
 /**
  * mkdir -p `dir` below `root` (which must exist), pushing each directory it creates onto
  * `created` (parents first). Refuses to leave `root`. `onMkdir` lets a test play the
- * kernel's part (populating a fake cgroup directory).
+ * kernel's part (populating a fake cgroup directory). `beforeMkdir` is told of a directory
+ * about to be made (write-ahead: a runtime killed right after the mkdir has recorded it).
  */
-export function mkdirUnder(root: string, dir: string, created: string[], onMkdir?: (dir: string) => void): string[] {
+export function mkdirUnder(root: string, dir: string, created: string[], onMkdir?: (dir: string) => void, beforeMkdir?: (dir: string) => void): string[] {
   const rel = path.relative(root, dir);
   if (rel.startsWith("..") || path.isAbsolute(rel)) throw new TsrunError(`cgroup: \`${dir}\` is outside \`${root}\``);
   const made: string[] = [];
@@ -65,6 +66,7 @@ export function mkdirUnder(root: string, dir: string, created: string[], onMkdir
   for (const part of rel.split(path.sep).filter((p) => p !== "")) {
     cur = path.join(cur, part);
     try {
+      if (beforeMkdir && !fs.existsSync(cur)) beforeMkdir(cur);
       fs.mkdirSync(cur, 0o755);
       onMkdir?.(cur);
       made.push(cur);

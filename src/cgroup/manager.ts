@@ -57,6 +57,8 @@ export interface LoadOptions {
   attachDeviceFilter?: DeviceFilterAttach;
   /** test: called after each mkdir, to populate a fake cgroup dir as the kernel would */
   onMkdir?: (dir: string) => void;
+  /** called before each mkdir of a directory that does not exist yet (create records it first) */
+  beforeMkdir?: (dir: string) => void;
 }
 
 export interface NewOptions extends LoadOptions {
@@ -116,8 +118,8 @@ class Manager implements CgroupManager {
     private readonly opts: LoadOptions,
     mountpoints?: { v2?: string; v1: Record<string, string> },
   ) {
-    if (paths.v2) this.v2 = new V2Driver(paths.v2, mountpoints?.v2, opts.onMkdir);
-    this.v1 = new V1Driver(paths.v1 ?? {}, mountpoints?.v1, opts.onMkdir);
+    if (paths.v2) this.v2 = new V2Driver(paths.v2, mountpoints?.v2, opts.onMkdir, opts.beforeMkdir);
+    this.v1 = new V1Driver(paths.v1 ?? {}, mountpoints?.v1, opts.onMkdir, opts.beforeMkdir);
   }
 
   /** Which driver a resource group goes to (see the file comment). */

@@ -19,6 +19,7 @@ export class V1Driver {
     readonly paths: Record<string, string>,
     private readonly mountpoints: Record<string, string> = {},
     private readonly onMkdir?: (dir: string) => void,
+    private readonly beforeMkdir?: (dir: string) => void,
   ) {}
 
   has(controller: string): boolean {
@@ -52,7 +53,7 @@ export class V1Driver {
       done.add(dir);
       const mnt = this.mountpoints[controller];
       if (!mnt) throw new TsrunError(`cgroup: cannot create \`${dir}\`: ${controller} mount unknown`);
-      mkdirUnder(mnt, dir, created, this.onMkdir);
+      mkdirUnder(mnt, dir, created, this.onMkdir, this.beforeMkdir);
     }
     if (this.has("cpuset")) this.fillCpuset(this.mountpoints.cpuset, this.paths.cpuset);
   }

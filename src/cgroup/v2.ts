@@ -18,6 +18,7 @@ export class V2Driver {
     readonly dir: string,
     private readonly mountpoint?: string,
     private readonly onMkdir?: (dir: string) => void,
+    private readonly beforeMkdir?: (dir: string) => void,
   ) {}
 
   file(name: string): string {
@@ -75,7 +76,7 @@ export class V2Driver {
         }
       }
       const next = path.join(cur, parts[i]);
-      mkdirUnder(cur, next, created, this.onMkdir);
+      mkdirUnder(cur, next, created, this.onMkdir, this.beforeMkdir);
       cur = next;
     }
   }

@@ -95,9 +95,11 @@ function createWith(ctx: Ctx, id: string, opts: CreateOptions, spec: ReturnType<
 
   const sys = ctx.sys();
   // cgroupsPath is checked before anything exists
-  const cg = newCgroupManager({ cgroupsPath: spec.linux?.cgroupsPath, id, onMkdir: (d) => recordParent(d) });
-  // a parent cgroup is recorded in the state the moment it exists, so delete can remove it
-  const recordParent = (d: string): void => { if (![cg.paths.v2, ...Object.values(cg.paths.v1 ?? {})].includes(d)) { if (!cg.paths.created!.includes(d)) cg.paths.created!.push(d); h.write(st); fault("create-after-cgroup-parent"); } };
+  const cg = newCgroupManager({ cgroupsPath: spec.linux?.cgroupsPath, id, beforeMkdir: (d) => recordParent(d), onMkdir: (d) => { if (!isLeaf(d)) fault("create-after-cgroup-parent"); } });
+  // a parent cgroup is recorded in the state before it is made, so delete can remove it (if unused)
+  // whenever tsrun dies; the leaves are in the state from the start
+  const isLeaf = (d: string): boolean => [cg.paths.v2, ...Object.values(cg.paths.v1 ?? {})].includes(d);
+  const recordParent = (d: string): void => { if (!isLeaf(d) && !cg.paths.created!.includes(d)) { cg.paths.created!.push(d); h.write(st); } };
   const h = ctx.store().create(id);
   fault("create-after-mkdir");
   const st: ContainerState = {
