@@ -1,7 +1,8 @@
 /**
  * Test-only fault injection: with TSRUN_FAULT=<point> in the environment, tsrun SIGKILLs
  * itself when it reaches that point, so tests can check that `delete --force` cleans up
- * after a runtime that died anywhere. Without the variable, fault() is one string compare.
+ * after a runtime that died anywhere (TSRUN_FAULT=stop:<point> stops it there instead).
+ * Without the variable, fault() is two compares with undefined.
  *
  * Every point tsrun knows is listed here (a test iterates over all of them); the prefix
  * names the command that reaches it (hook-* and cgroup-* points are shared code).
@@ -59,7 +60,10 @@ export const FAULT_POINTS = [
 export type FaultPoint = (typeof FAULT_POINTS)[number];
 
 const armed = process.env.TSRUN_FAULT;
+/** TSRUN_FAULT=stop:<point>: SIGSTOP instead, so a test can look at what exists there (then SIGCONT or SIGKILL) */
+const stopAt = armed?.startsWith("stop:") ? armed.slice(5) : undefined;
 
 export function fault(point: FaultPoint): void {
   if (armed === point) process.kill(process.pid, "SIGKILL");
+  else if (stopAt === point) process.kill(process.pid, "SIGSTOP");
 }

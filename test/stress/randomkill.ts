@@ -54,10 +54,10 @@ async function calibrate(root: string, dir: string, id: string): Promise<Record<
   };
   const create = await timed(["create", "--bundle", b, id]);
   const start = await timed(["start", id]);
-  const exec = await timed(["exec", "--detach", id, H, "exit", "0"]);
   const del = await timed(["delete", "--force", id]);                 // a running container, as in the iterations
   await timed(["create", "--bundle", b, id]);
   await timed(["start", id]);
+  const exec = await timed(["exec", "--detach", id, H, "exit", "0"]);
   const kill = await timed(["kill", "--all", id, "KILL"]);
   await timed(["delete", "--force", id]);
   return { create, start, exec, kill, delete: del, run: create + start };
