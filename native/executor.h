@@ -117,6 +117,9 @@ int proc_attr_op(struct xst *st, const struct tsrun_op *op);
 int mnt_setattr(struct xst *st, const struct tsrun_op *op);
 int mnt_idmap(struct xst *st, const struct tsrun_op *op);
 long mnt_resolve(struct xst *st, const char *path); /* mounts.c */
+long mnt_resolve_mkdir(struct xst *st, const char *path); /* mounts.c: missing directories made */
+/* copyup.c: OP_MOUNT_COPYUP */
+int mnt_copyup(struct xst *st, const struct tsrun_op *op);
 long x_send_msg(struct xst *st, uint32_t type, int32_t pid);
 /* console.c: OP_SETUP_CONSOLE */
 int con_setup(struct xst *st, const struct tsrun_op *op);

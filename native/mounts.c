@@ -592,11 +592,18 @@ int mnt_remount_ro(struct xst *st, const struct tsrun_op *op)
   return (int)r;
 }
 
-/* O_PATH fd of an existing path inside the root (for mountattr.c) */
+/* O_PATH fd of an existing path inside the root (for mountattr.c, copyup.c) */
 long mnt_resolve(struct xst *st, const char *path)
 {
   long r = clean_path(path, g_dest);
   return r < 0 ? r : resolve(st, g_dest, 0, 0);
+}
+
+/* the same, missing directories made (0755) */
+long mnt_resolve_mkdir(struct xst *st, const char *path)
+{
+  long r = clean_path(path, g_dest);
+  return r < 0 ? r : resolve(st, g_dest, 1, 0755);
 }
 
 int mnt_private_root(struct xst *st, const struct tsrun_op *op)

@@ -147,15 +147,17 @@ function planMount(b: PlanBuilder, spec: Spec, m: Mount, i: number, opts: InitOp
     planRecursive(b, m.options ?? [], dest);
     return;
   }
-  const later = o.data.find((x) => EXTRA_OPTIONS.includes(x));
-  if (later === "idmap" || later === "ridmap" || m.uidMappings?.length) throw new SpecError(`${where}.options`, "idmapped mounts must be bind mounts");
-  if (later !== undefined) throw new SpecError(`${where}.options`, `mount option "${later}" is not supported by tsrun yet`);
+  if (o.data.includes("idmap") || o.data.includes("ridmap") || m.uidMappings?.length) throw new SpecError(`${where}.options`, "idmapped mounts must be bind mounts");
+  const copyup = o.data.includes("tmpcopyup");
+  if (copyup && type !== "tmpfs") throw new SpecError(`${where}.options`, `tmpcopyup needs a tmpfs mount, not "${type ?? ""}"`);
   let flags = 0;
   if (type === "proc" || type === "sysfs") flags |= OpFlag.CHECK_PROCFS;
-  const data = o.data.filter((x) => !RECURSIVE_OPTIONS.includes(x));
+  const data = o.data.filter((x) => !RECURSIVE_OPTIONS.includes(x) && !EXTRA_OPTIONS.includes(x));
   const dataStr = data.length ? data.join(",") : undefined;
-  b.op(Op.MOUNT, `mount "${type ?? m.source ?? ""}" on "${dest}"`, {
-    flags, a: o.flags & ~MS.REMOUNT, c: o.propagation, s: [m.source ?? type, dest, type, dataStr],
+  // tmpcopyup (native/copyup.c): the tmpfs root takes the directory's mode unless the data sets one
+  b.op(copyup ? Op.MOUNT_COPYUP : Op.MOUNT, `${copyup ? "tmpcopyup " : ""}mount "${type ?? m.source ?? ""}" on "${dest}"`, {
+    flags, a: o.flags & ~MS.REMOUNT, b: copyup && !data.some((x) => x.startsWith("mode=")) ? 1 : 0, c: o.propagation,
+    s: [m.source ?? type, dest, type, dataStr],
   });
   planRecursive(b, m.options ?? [], dest);
 }
