@@ -369,6 +369,7 @@ int tsrun_exec_plan(const struct tsrun_sys *sys, const uint8_t *plan, uint32_t l
   st.rootfd = -1;
   st.seccomp_op = -1;
   st.hook_state_fd = -1;
+  st.start_fd = -1;
 
 #define OP_AT(k) (memcpy(&op, plan + HDR_SIZE + (size_t)(k) * OP_SIZE, sizeof op), &op)
   for (; i < h.op_count; i++) {

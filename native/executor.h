@@ -89,6 +89,7 @@ struct xst {
   int32_t seccomp_op;     /* index of a deferred OP_SECCOMP, or -1 */
   struct tsrun_op seccomp;/* its copy */
   int hook_state_fd;      /* OP_HOOK_SYNC's state file, stdin of OP_HOOK_EXEC; -1 when none */
+  int start_fd;           /* OP_WAIT_START a=1: the exec fifo, kept open for OP_HOOK_EXEC's failure; -1 */
 };
 
 struct sbuf { char *p; size_t cap, len; int over; };

@@ -70,7 +70,8 @@ enum tsrun_opcode {
   OP_SECCOMP,           /* s0=blob of sock_filter (a=byte length) b=flags for seccomp(2) */
   OP_LOOKUP_EXEC,       /* s0=argv[0] s1=PATH value: resolve like execvp, error if missing */
   OP_REPORT_READY,      /* send MSG_READY to the parent; the parent may exit after it */
-  OP_WAIT_START,        /* open the state dir's exec.fifo for writing (blocks until start), write "0" */
+  OP_WAIT_START,        /* open the state dir's exec.fifo for writing (blocks until start), write "0";
+                           a=1: keep it open, an OP_HOOK_EXEC failure is written to it as one line */
   OP_EXEC,              /* a=argc s0=argv list, b=envc s1=env list: reset signals, close fds, execve */
   OP_PRIVATE_ROOT,      /* a=propagation flags for "/" (MS_REC|MS_SLAVE etc.) */
   OP_OPEN_ROOT,         /* s0=rootfs (absolute host path): the root that "(in root)" paths resolve in */

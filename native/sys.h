@@ -81,8 +81,9 @@ struct tsrun_sys {
   /* terminate the calling process at once (exit_group); the fake records and returns */
   void (*exit)(int status);
   long (*wait4)(int pid, int *status, int options); /* rusage is not wanted */
-  /* process attribute syscalls taking up to 3 plain arguments (personality, ioprio_set,
-   * sched_setattr, sched_setaffinity): nr is the SYS_* number */
+  /* small syscalls taking up to 3 plain arguments (personality, ioprio_set, sched_setattr,
+   * sched_setaffinity; getdents64, fchmod, fchmodat for tmpcopyup; clock_gettime, nanosleep,
+   * kill for hook timeouts): nr is the SYS_* number */
   long (*attr3)(long nr, unsigned long a1, unsigned long a2, unsigned long a3);
   long (*mount_setattr)(int dfd, const char *path, unsigned flags, const void *attr, size_t size);
   long (*open_tree)(int dfd, const char *path, unsigned flags);

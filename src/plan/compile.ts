@@ -269,7 +269,8 @@ export function planProcess(b: PlanBuilder, spec: Spec, opts: ProcessOptions): v
   b.op(Op.LOOKUP_EXEC, `exec "${p.args![0]}"`, { s: [p.args![0], pathVar] });
   if (sc?.notify && p.noNewPrivileges) seccompOp(0);     // the parent is gone after READY
   b.op(Op.REPORT_READY, "report ready");
-  if (opts.gateOnStart) b.op(Op.WAIT_START, "wait for start");
+  // with startContainer hooks init keeps the fifo open: a hook's failure goes back to `tsrun start` on it
+  if (opts.gateOnStart) b.op(Op.WAIT_START, "wait for start", { a: spec.hooks?.startContainer?.length ? 1 : 0 });
   if (opts.gateOnStart) planStartContainer(b, spec);
   if (sc && !sc.notify && p.noNewPrivileges) seccompOp(OpFlag.DEFER);
   b.op(Op.EXEC, `exec "${p.args![0]}"`, { a: p.args!.length, b: env.length, s: [{ list: p.args! }, { list: env }] });

@@ -22,10 +22,13 @@ export function planHookSync(b: PlanBuilder, spec: Spec, idmaps = false): void {
   b.op(Op.HOOK_SYNC, "wait for the idmapped mounts and the createRuntime/createContainer hooks", { a: HOOK_POINT_CREATE, s: [file] });
 }
 
+/** s3 is the label of the hook's error line (as runHooks words it), c its timeout in seconds (0: none) */
 export function planStartContainer(b: PlanBuilder, spec: Spec): void {
   (spec.hooks?.startContainer ?? []).forEach((h, i) => {
     const args = h.args?.length ? h.args : [h.path];
     const env = h.env ?? [];
-    b.op(Op.HOOK_EXEC, `startContainer hook #${i} "${h.path}"`, { a: args.length, b: env.length, s: [h.path, { list: args }, { list: env }] });
+    b.op(Op.HOOK_EXEC, `startContainer hook #${i} "${h.path}"`, {
+      a: args.length, b: env.length, c: h.timeout ?? 0, s: [h.path, { list: args }, { list: env }, `startContainer hook #${i} \`${h.path}\``],
+    });
   });
 }
