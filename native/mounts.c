@@ -473,6 +473,8 @@ int mnt_mkdir(struct xst *st, const struct tsrun_op *op)
   long fd, r;
   if ((r = clean_path(x_str(st, op->s[0]), g_dest)) < 0)
     return (int)r;
+  if (op->flags & OPF_MKFILE) /* an empty file (a mount point for a file) */
+    return *g_dest ? (int)make_file(st, g_dest) : -EISDIR;
   fd = resolve(st, g_dest, 1, (unsigned)op->a);
   if (fd < 0)
     return (int)fd;

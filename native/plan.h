@@ -46,7 +46,7 @@ enum tsrun_opcode {
   OP_MOUNT,             /* see below */
   OP_MKNOD,             /* s0=dest(in root) a=mode(incl. S_IFCHR/S_IFBLK/S_IFIFO) b=dev_t c=uid<<32|gid; flag BIND_FALLBACK */
   OP_SYMLINK,           /* s0=target s1=linkpath(in root) */
-  OP_MKDIR,             /* s0=path(in root) a=mode */
+  OP_MKDIR,             /* s0=path(in root) a=mode; flag MKFILE: an empty file instead (existing: kept) */
   OP_PIVOT_ROOT,        /* s0=rootfs (absolute host path) */
   OP_MOVE_ROOT,         /* s0=rootfs: MS_MOVE onto / and chroot (--no-pivot) */
   OP_MASK_PATH,         /* s0=path (after pivot): tmpfs ro on dirs, /dev/null bind on files; ENOENT ignored */
@@ -95,7 +95,7 @@ enum tsrun_opcode {
  */
 
 /* op.flags */
-#define OPF_MKFILE         0x01u /* OP_MOUNT: create the destination as a file (bind of a file) */
+#define OPF_MKFILE         0x01u /* OP_MOUNT, OP_MKDIR: create the destination as a file (bind of a file) */
 #define OPF_BIND           0x02u /* OP_MOUNT: a bind mount; source is a host path */
 #define OPF_REMOUNT_BIND   0x04u /* OP_MOUNT: remount the bind with op.b flags after mounting */
 #define OPF_BIND_FALLBACK  0x08u /* OP_MKNOD: bind the host node when mknod fails with EPERM */

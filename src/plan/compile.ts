@@ -10,7 +10,7 @@ import { PlanBuilder, type Plan } from "./builder.js";
 import { Op, OpFlag, PlanFlag, NAMESPACES, type NamespaceType } from "./ops.js";
 import { MS, parseMountOptions, RECURSIVE_OPTIONS, EXTRA_OPTIONS } from "./mount-options.js";
 import { capMask, CapError, RLIMITS } from "./caps.js";
-import { planHookSync, planStartContainer } from "./hooks.js";
+import { planHookSync, planIdmapSync, planStartContainer } from "./hooks.js";
 import { planConsole } from "./exec.js";
 import { checkIdMaps, idmapOf } from "./idmap.js";
 import { planProcAttrs } from "./procattrs.js";
@@ -136,9 +136,10 @@ function planMount(b: PlanBuilder, spec: Spec, m: Mount, i: number, opts: InitOp
     if (kind === "file") flags |= OpFlag.MKFILE;
     if (remount) flags |= OpFlag.REMOUNT_BIND;
     if (idmapOf(spec, m, i)) {
-      // the runtime makes it at the hook sync point, from the host (src/idmap-helpers.ts): see idmapPlan
-      if (kind !== "dir") throw new SpecError(`${where}.source`, "idmapped mounts of a file are not supported by tsrun yet");
-      b.op(Op.MKDIR, `mkdir "${dest}"`, { a: 0o755, s: [dest] });
+      // the runtime makes it from the host while init waits here, in spec order (src/idmap-helpers.ts): see idmapPlan
+      const file = kind === "file";
+      b.op(Op.MKDIR, `${file ? "create file" : "mkdir"} "${dest}"`, { flags: file ? OpFlag.MKFILE : 0, a: 0o755, s: [dest] });
+      planIdmapSync(b, i, dest);
       return;
     }
     b.op(Op.MOUNT, `bind mount "${src}" on "${dest}"`, {
@@ -167,13 +168,13 @@ function planMount(b: PlanBuilder, spec: Spec, m: Mount, i: number, opts: InitOp
  * (joined by path) while init waits at OP_HOOK_SYNC, before pivot_root. It runs as host root:
  * open_tree and MOUNT_ATTR_IDMAP need privileges the container's user namespace does not have.
  */
-export function idmapPlan(spec: Spec, mntns: string, opts: InitOptions): Plan | undefined {
+export function idmapPlan(spec: Spec, mntns: string, opts: InitOptions, only?: number): Plan | undefined {
   const b = new PlanBuilder();
   b.op(Op.NSJOIN, `join mount namespace "${mntns}"`, { a: NAMESPACES.mount, s: [mntns] });
   b.op(Op.OPEN_ROOT, `open rootfs "${opts.rootfs}"`, { s: [opts.rootfs] });
   let n = 0;
   (spec.mounts ?? []).forEach((m, i) => {
-    if (!idmapOf(spec, m, i)) return;
+    if ((only !== undefined && i !== only) || !idmapOf(spec, m, i)) return;
     const o = parseMountOptions(m.options ?? []);
     const dest = inRoot(m.destination);
     const src = posix.isAbsolute(m.source!) ? m.source! : posix.join(opts.bundle, m.source!);
@@ -301,7 +302,7 @@ export function compileInit(spec: Spec, opts: InitOptions): Plan {
   const mounts = spec.mounts ?? [];
   mounts.forEach((m, i) => planMount(b, spec, m, i, opts));
   planDevices(b, spec, mounts);
-  planHookSync(b, spec, (spec.mounts ?? []).some((m, i) => idmapOf(spec, m, i) !== undefined));
+  planHookSync(b, spec);
   if (opts.noPivot) b.op(Op.MOVE_ROOT, "move rootfs to / (--no-pivot)", { s: [opts.rootfs] });
   else b.op(Op.PIVOT_ROOT, `pivot_root "${opts.rootfs}"`, { s: [opts.rootfs] });
   if (late) b.op(Op.PRIVATE_ROOT, `make / ${prop}`, { a: MS.REC | propFlags[prop!] });
