@@ -74,3 +74,18 @@ test("startContainer hooks that pass: start succeeds and the process runs", () =
   h.ok(["delete", "--force", id]);
   h.assertGone(id);
 });
+
+for (const kind of ["createRuntime", "createContainer"]) {
+  test(`a failing ${kind} hook fails create in one line and leaves no state, cgroup or process`, () => {
+    const b = h.bundle({
+      process: { args: ["/bin/sh", "-c", `sleep 1000; : ${kind}-fail-marker`] },
+      hooks: { [kind]: [{ path: "/bin/sh", args: ["sh", "-c", "echo went wrong >&2; exit 4"] }] },
+    }, { busybox: true });
+    const id = h.id();
+    const r = h.run(["create", "--bundle", b, id]);
+    assert.ok(oneLineError(r), r.stderr);
+    assert.match(r.stderr, new RegExp(`^${kind} hook #0 \`/bin/sh\`: exit status 4: went wrong$`, "m"));
+    h.assertGone(id);
+    assert.deepEqual(processesWith(`${kind}-fail-marker`), []);
+  });
+}
