@@ -2,7 +2,7 @@
  * OP_MOUNT_COPYUP: a tmpfs mount with `tmpcopyup`. The destination directory is
  * resolved inside the root and kept open; the tmpfs is mounted on it; the old fd
  * still sees what is underneath, so its contents (files, directories, symlinks as
- * links, fifos and device nodes; modes and owners) are copied into the new tmpfs
+ * links, fifos and device nodes; modes, owners and times) are copied into the new tmpfs
  * before anything else runs. A read-only tmpfs is made read-only after the copy.
  *
  * Every lookup is one name relative to an fd, with O_NOFOLLOW: the copy never
@@ -42,18 +42,21 @@ static const char *cu_proc_fd(long fd)
   return cu_fdpath;
 }
 
-/* owner, then mode (chown clears the set-id bits); an owner the namespace cannot map is left */
+/* owner, then mode (chown clears the set-id bits), then times; an owner the namespace cannot
+ * map is left as it is. A directory gets this after its contents. */
 static long cu_attrs(struct xst *st, int dfd, const char *name, const struct stat *sb, int is_link)
 {
   const struct tsrun_sys *s = st->sys;
-  long r = s->fchownat(dfd, name, sb->st_uid, sb->st_gid, AT_SYMLINK_NOFOLLOW | (*name ? 0 : AT_EMPTY_PATH));
+  struct timespec t[2];
+  long r = s->fchownat(dfd, name, sb->st_uid, sb->st_gid, AT_SYMLINK_NOFOLLOW);
   if (r < 0 && r != -EINVAL && r != -EPERM)
     return r;
-  if (is_link)
-    return 0;
-  if (*name)
-    return s->attr3(SYS_fchmodat, (unsigned long)dfd, (unsigned long)name, sb->st_mode & 07777);
-  return s->attr3(SYS_fchmod, (unsigned long)dfd, sb->st_mode & 07777, 0);
+  if (!is_link && (r = s->attr3(SYS_fchmodat, (unsigned long)dfd, (unsigned long)name, sb->st_mode & 07777)) < 0)
+    return r;
+  t[0] = sb->st_atim;
+  t[1] = sb->st_mtim;
+  r = s->utimensat(dfd, name, t, AT_SYMLINK_NOFOLLOW);
+  return r == -EPERM ? 0 : r;
 }
 
 static long cu_file(struct xst *st, int src, int dst, const char *name, const struct stat *sb)
@@ -216,6 +219,11 @@ int mnt_copyup(struct xst *st, const struct tsrun_op *op)
     goto out;
   if ((op->b & 1) && (r = s->attr3(SYS_fchmod, (unsigned long)dst, sb.st_mode & 07777, 0)) < 0)
     goto out;
+  {
+    struct timespec t[2] = { sb.st_atim, sb.st_mtim };
+    if ((r = s->utimensat((int)dst, NULL, t, 0)) < 0 && r != -EPERM)
+      goto out;
+  }
   r = 0;
   if (flags & MS_RDONLY) {
     r = s->mount(NULL, cu_proc_fd(top), NULL, MS_BIND | MS_REMOUNT | (flags & CU_PERMOUNT), NULL);

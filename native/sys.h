@@ -39,6 +39,7 @@ struct tsrun_sys {
   long (*unlinkat)(int dirfd, const char *path, int flags);
   long (*readlinkat)(int dirfd, const char *path, char *buf, size_t size);
   long (*fchownat)(int dirfd, const char *path, unsigned uid, unsigned gid, int flags);
+  long (*utimensat)(int dirfd, const char *path, const struct timespec times[2], int flags);
   long (*fstat)(int fd, struct stat *st);
   long (*fstatat)(int dirfd, const char *path, struct stat *st, int flags);
   long (*fstatfs)(int fd, struct statfs *st);

@@ -1,7 +1,7 @@
 // tmpcopyup: a tmpfs over a rootfs directory starts with a copy of that directory's contents.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { chmodSync, chownSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Harness, requireRoot } from "../helpers/harness.js";
 import { oneLineError } from "../helpers/cli.js";
@@ -13,11 +13,11 @@ after(() => h.cleanup());
 
 const tmpfs = (dest: string, options: string[]): object => ({ destination: dest, type: "tmpfs", source: "tmpfs", options });
 
-test("tmpcopyup: files, subdirectories and symlinks show inside, writable, and the rootfs dir is untouched", () => {
+test("tmpcopyup: files, subdirectories and symlinks show inside with their modes, owners and times, writable; the rootfs dir is untouched", () => {
   const script = [
     "grep -c ' /data .* tmpfs ' /proc/self/mountinfo",
     "cat /data/f", "cat /data/sub/g", "readlink /data/link", "cat /data/link",
-    "stat -c '%a %u:%g' /data/f /data/sub/g /data/sub /data",
+    "stat -c '%a %u:%g' /data/f /data/sub/g /data/sub /data", "stat -c %Y /data/sub/g",
     "echo changed > /data/f && echo new > /data/new && mkdir /data/sub/more && echo written",
     "cat /data/f",
   ].join("; ");
@@ -35,12 +35,13 @@ test("tmpcopyup: files, subdirectories and symlinks show inside, writable, and t
   chmodSync(join(data, "sub"), 0o710);
   symlinkSync("f", join(data, "link"));
   chmodSync(data, 0o750);
+  utimesSync(join(data, "sub", "g"), 1_000_000_000, 1_000_000_000);   // 2001-09-09T01:46:40Z
 
   const r = h.run(["run", "--bundle", b, h.id()]);
   assert.equal(r.status, 0, r.stderr + r.stdout);
   assert.deepEqual(r.stdout.trim().split("\n"), [
     "1", "hello", "deep", "f", "hello",
-    "640 0:0", "604 1234:5678", "710 0:0", "750 0:0",
+    "640 0:0", "604 1234:5678", "710 0:0", "750 0:0", "1000000000",
     "written", "changed",
   ]);
   // the host's directory is as it was
