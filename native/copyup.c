@@ -31,6 +31,7 @@ struct cu_dirent { uint64_t ino; int64_t off; unsigned short reclen; unsigned ch
 static char cu_dirbuf[CU_DEPTH][CU_DIRBUF];
 static char cu_data[65536];
 static char cu_link[X_PATH_MAX];
+static char cu_rel[X_PATH_MAX]; /* path being copied, relative to the destination: the error detail */
 static char cu_fdpath[40];
 
 static const char *cu_proc_fd(long fd)
@@ -103,9 +104,9 @@ done:
   return r < 0 ? r : cu_attrs(st, dst, name, sb, 0);
 }
 
-static long cu_dir(struct xst *st, int src, int dst, int depth);
+static long cu_dir(struct xst *st, int src, int dst, int depth, size_t rel);
 
-static long cu_entry(struct xst *st, int src, int dst, const char *name, int depth)
+static long cu_entry(struct xst *st, int src, int dst, const char *name, int depth, size_t rel)
 {
   const struct tsrun_sys *s = st->sys;
   struct stat sb;
@@ -137,7 +138,7 @@ static long cu_entry(struct xst *st, int src, int dst, const char *name, int dep
       s->close((int)sfd);
       return dfd;
     }
-    r = cu_dir(st, (int)sfd, (int)dfd, depth + 1);
+    r = cu_dir(st, (int)sfd, (int)dfd, depth + 1, rel);
     s->close((int)sfd);
     s->close((int)dfd);
     return r < 0 ? r : cu_attrs(st, dst, name, &sb, 0);
@@ -153,9 +154,11 @@ static long cu_entry(struct xst *st, int src, int dst, const char *name, int dep
   }
 }
 
-static long cu_dir(struct xst *st, int src, int dst, int depth)
+static long cu_dir(struct xst *st, int src, int dst, int depth, size_t rel)
 {
   char *buf = cu_dirbuf[depth];
+  if (rel)
+    cu_rel[rel++] = '/';
   for (;;) {
     long n = st->sys->attr3(SYS_getdents64, (unsigned long)src, (unsigned long)buf, CU_DIRBUF), pos = 0;
     if (n <= 0)
@@ -166,8 +169,12 @@ static long cu_dir(struct xst *st, int src, int dst, int depth)
       pos += d->reclen;
       if (d->name[0] == '.' && (!d->name[1] || (d->name[1] == '.' && !d->name[2])))
         continue;
-      if ((r = cu_entry(st, src, dst, d->name, depth)) < 0)
-        return x_fail(st, r, d->name);
+      size_t n = strlen(d->name);
+      if (rel + n + 2 > sizeof cu_rel)
+        return x_fail(st, -ENAMETOOLONG, d->name);
+      memcpy(cu_rel + rel, d->name, n + 1);
+      if ((r = cu_entry(st, src, dst, d->name, depth, rel + n)) < 0)
+        return x_fail(st, r, cu_rel);
     }
   }
 }
@@ -207,7 +214,7 @@ int mnt_copyup(struct xst *st, const struct tsrun_op *op)
     goto out;
   }
   old = s->umask(0);
-  r = cu_dir(st, (int)src, (int)dst, 0);
+  r = cu_dir(st, (int)src, (int)dst, 0, 0);
   if (old >= 0)
     s->umask((unsigned)old);
   if (r < 0)

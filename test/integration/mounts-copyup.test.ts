@@ -90,3 +90,16 @@ test("tmpcopyup on a mount that is not a tmpfs is refused in one line", () => {
   assert.match(r.stderr, /^config\.json: mounts\[0\]\.options: tmpcopyup needs a tmpfs mount, not "proc"$/m);
   h.assertGone(id);
 });
+
+test("a copy that does not fit fails create in one line naming the file, and leaves nothing", () => {
+  const mountsBefore = readFileSync("/proc/self/mountinfo", "utf8").split("\n").filter((l) => l.includes(h.tmp));
+  const id = h.id();
+  const b = h.bundle({ mounts: [...(baseConfig().mounts as object[]), tmpfs("/data", ["tmpcopyup", "size=64k"])] }, { busybox: true });
+  mkdirSync(join(b, "rootfs", "data", "sub"), { recursive: true });
+  writeFileSync(join(b, "rootfs", "data", "sub", "big"), Buffer.alloc(512 * 1024, 1));
+  const r = h.run(["create", "--bundle", b, id]);
+  assert.ok(oneLineError(r), r.stderr);
+  assert.match(r.stderr, /^tmpcopyup mount "tmpfs" on "\/data" \(op \d+\): ENOSPC \(sub\/big\)$/m);
+  h.assertGone(id);
+  assert.deepEqual(readFileSync("/proc/self/mountinfo", "utf8").split("\n").filter((l) => l.includes(h.tmp)), mountsBefore);
+});
