@@ -1,7 +1,8 @@
 /*
  * Hook ops. OP_HOOK_SYNC stops the child at a point the plan chose (after the
  * mounts, before pivot_root) so the parent can run the createRuntime and
- * createContainer hooks while the container's mounts exist; the child waits for
+ * createContainer hooks while the container's mounts exist, or at an idmapped
+ * mount so the parent can make it from the host; the child waits for
  * MSG_HOOKS_DONE. OP_HOOK_EXEC runs a startContainer hook inside the container:
  * fork, stdin = the state file OP_HOOK_SYNC opened, execve, wait (SIGKILL at the
  * hook's timeout). A failure is one line written to the exec fifo, which init kept
@@ -21,7 +22,7 @@
 
 #define HOOK_MAX_ARGS 1024
 static char *h_argv[HOOK_MAX_ARGS + 1], *h_envp[HOOK_MAX_ARGS + 1];
-static char h_msg[160];
+static char h_msg[TSRUN_MSG_TEXT];
 
 static void hook_list(struct xst *st, char **out, uint32_t off, uint64_t n)
 {
