@@ -112,7 +112,7 @@ static const uint8_t req_str[OP__COUNT] = {
   [OP_PIVOT_ROOT] = 1, [OP_MOVE_ROOT] = 1, [OP_MASK_PATH] = 1, [OP_READONLY_PATH] = 1,
   [OP_REMOUNT_RO] = 1, [OP_SYSCTL] = 3, [OP_SETHOSTNAME] = 1, [OP_SETDOMAINNAME] = 1,
   [OP_CHDIR] = 1, [OP_LOOKUP_EXEC] = 1, [OP_OPEN_ROOT] = 1, [OP_HOOK_EXEC] = 1,
-  [OP_SETUP_CONSOLE] = 1, [OP_MOUNT_SETATTR] = 1, [OP_MOUNT_IDMAP] = 7,
+  [OP_SETUP_CONSOLE] = 1, [OP_MOUNT_SETATTR] = 1, [OP_MOUNT_IDMAP] = 7, [OP_MOUNT_COPYUP] = 2,
 };
 
 static const char *const op_names[OP__COUNT] = {
@@ -130,6 +130,7 @@ static const char *const op_names[OP__COUNT] = {
   [OP_OPEN_ROOT] = "rootfs", [OP_HOOK_SYNC] = "hooks", [OP_HOOK_EXEC] = "startContainer hook",
   [OP_SETUP_CONSOLE] = "console",
   [OP_PROC_ATTR] = "process attribute", [OP_MOUNT_SETATTR] = "mount_setattr", [OP_MOUNT_IDMAP] = "idmapped mount",
+  [OP_MOUNT_COPYUP] = "mount (tmpcopyup)",
 };
 
 static int str_ok(const char *strs, uint32_t str_len, uint32_t off)
@@ -285,6 +286,7 @@ static int run_op(struct xst *st, uint32_t idx, const struct tsrun_op *op)
   case OP_PROC_ATTR: r = proc_attr_op(st, op); break;
   case OP_MOUNT_SETATTR: r = mnt_setattr(st, op); break;
   case OP_MOUNT_IDMAP: r = mnt_idmap(st, op); break;
+  case OP_MOUNT_COPYUP: r = mnt_copyup(st, op); break;
   default: r = proc_op(st, op); break;
   }
   if (r == -ENOENT && (op->flags & OPF_OPTIONAL))
@@ -293,7 +295,7 @@ static int run_op(struct xst *st, uint32_t idx, const struct tsrun_op *op)
     st->ctx->err_op = st->fail_op >= 0 ? st->fail_op : (int32_t)idx;
     st->ctx->err_errno = -r;
     if (!st->detail_set) {
-      const char *d = x_str(st, op->code == OP_MOUNT || op->code == OP_SYMLINK ? op->s[1] : op->s[0]);
+      const char *d = x_str(st, op->code == OP_MOUNT || op->code == OP_SYMLINK || op->code == OP_MOUNT_COPYUP ? op->s[1] : op->s[0]);
       if (op->code == OP_SETGROUPS || op->code == OP_SECCOMP || op->code == OP_EXEC || !d)
         d = op_names[op->code];
       x_fail(st, r, d);
@@ -367,6 +369,7 @@ int tsrun_exec_plan(const struct tsrun_sys *sys, const uint8_t *plan, uint32_t l
   st.rootfd = -1;
   st.seccomp_op = -1;
   st.hook_state_fd = -1;
+  st.start_fd = -1;
 
 #define OP_AT(k) (memcpy(&op, plan + HDR_SIZE + (size_t)(k) * OP_SIZE, sizeof op), &op)
   for (; i < h.op_count; i++) {

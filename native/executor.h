@@ -89,6 +89,7 @@ struct xst {
   int32_t seccomp_op;     /* index of a deferred OP_SECCOMP, or -1 */
   struct tsrun_op seccomp;/* its copy */
   int hook_state_fd;      /* OP_HOOK_SYNC's state file, stdin of OP_HOOK_EXEC; -1 when none */
+  int start_fd;           /* OP_WAIT_START a=1: the exec fifo, kept open for OP_HOOK_EXEC's failure; -1 */
 };
 
 struct sbuf { char *p; size_t cap, len; int over; };
@@ -117,6 +118,9 @@ int proc_attr_op(struct xst *st, const struct tsrun_op *op);
 int mnt_setattr(struct xst *st, const struct tsrun_op *op);
 int mnt_idmap(struct xst *st, const struct tsrun_op *op);
 long mnt_resolve(struct xst *st, const char *path); /* mounts.c */
+long mnt_resolve_mkdir(struct xst *st, const char *path); /* mounts.c: missing directories made */
+/* copyup.c: OP_MOUNT_COPYUP */
+int mnt_copyup(struct xst *st, const struct tsrun_op *op);
 long x_send_msg(struct xst *st, uint32_t type, int32_t pid);
 /* console.c: OP_SETUP_CONSOLE */
 int con_setup(struct xst *st, const struct tsrun_op *op);

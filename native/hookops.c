@@ -1,9 +1,12 @@
 /*
  * Hook ops. OP_HOOK_SYNC stops the child at a point the plan chose (after the
  * mounts, before pivot_root) so the parent can run the createRuntime and
- * createContainer hooks while the container's mounts exist; the child waits for
+ * createContainer hooks while the container's mounts exist, or at an idmapped
+ * mount so the parent can make it from the host; the child waits for
  * MSG_HOOKS_DONE. OP_HOOK_EXEC runs a startContainer hook inside the container:
- * fork, stdin = the state file OP_HOOK_SYNC opened, execve, wait.
+ * fork, stdin = the state file OP_HOOK_SYNC opened, execve, wait (SIGKILL at the
+ * hook's timeout). A failure is one line written to the exec fifo, which init kept
+ * open after start (OP_WAIT_START a=1), so `tsrun start` fails with it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -11,13 +14,15 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <signal.h>
+#include <time.h>
 #include <linux/close_range.h>
 
 #include "executor.h"
 
 #define HOOK_MAX_ARGS 1024
 static char *h_argv[HOOK_MAX_ARGS + 1], *h_envp[HOOK_MAX_ARGS + 1];
-static char h_msg[160];
+static char h_msg[TSRUN_MSG_TEXT];
 
 static void hook_list(struct xst *st, char **out, uint32_t off, uint64_t n)
 {
@@ -73,11 +78,43 @@ static void hook_stdin(struct xst *st)
   s->fcntl((int)fd, F_DUPFD, 0);
 }
 
+/* wait for the hook; with a timeout (op->c seconds), poll and SIGKILL it when the time is up.
+ * Returns the wait4 result; *timed_out says the hook was killed for it. */
+static long hook_wait(struct xst *st, long pid, uint64_t timeout, int *status, int *timed_out)
+{
+  const struct tsrun_sys *s = st->sys;
+  struct timespec now, end, nap = { 0, 5 * 1000 * 1000 };
+  long r;
+  *timed_out = 0;
+  if (timeout == 0 || s->attr3(SYS_clock_gettime, CLOCK_MONOTONIC, (unsigned long)&end, 0) < 0) {
+    do
+      r = s->wait4((int)pid, status, 0);
+    while (r == -EINTR);
+    return r;
+  }
+  end.tv_sec += (time_t)timeout;
+  for (;;) {
+    r = s->wait4((int)pid, status, WNOHANG);
+    if (r != 0 && r != -EINTR)
+      return r;
+    if (s->attr3(SYS_clock_gettime, CLOCK_MONOTONIC, (unsigned long)&now, 0) == 0 &&
+        (now.tv_sec > end.tv_sec || (now.tv_sec == end.tv_sec && now.tv_nsec >= end.tv_nsec))) {
+      *timed_out = 1;
+      s->attr3(SYS_kill, (unsigned long)pid, SIGKILL, 0);
+      do
+        r = s->wait4((int)pid, status, 0);
+      while (r == -EINTR);
+      return r;
+    }
+    s->attr3(SYS_nanosleep, (unsigned long)&nap, 0, 0);
+  }
+}
+
 static int hook_exec(struct xst *st, const struct tsrun_op *op)
 {
   const struct tsrun_sys *s = st->sys;
-  const char *path = x_str(st, op->s[0]);
-  int status = 0;
+  const char *path = x_str(st, op->s[0]), *label = x_str(st, op->s[3]);
+  int status = 0, timed_out = 0;
   long pid, r;
   struct sbuf b;
 
@@ -95,22 +132,34 @@ static int hook_exec(struct xst *st, const struct tsrun_op *op)
     s->exit(127);
     return X_EXIT_BASE + 127; /* only the fake table gets here */
   }
-  do
-    r = s->wait4((int)pid, &status, 0);
-  while (r == -EINTR);
+  r = hook_wait(st, pid, op->c, &status, &timed_out);
   if (r < 0)
     return (int)x_fail(st, r, "wait4");
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+  if (!timed_out && WIFEXITED(status) && WEXITSTATUS(status) == 0)
     return 0;
-  sb_init(&b, h_msg, sizeof h_msg);
-  sb_str(&b, "startContainer hook ");
-  sb_str(&b, path);
-  if (WIFEXITED(status)) {
+  sb_init(&b, h_msg, sizeof h_msg - 1);
+  if (label)
+    sb_str(&b, label);
+  else {
+    sb_str(&b, "startContainer hook ");
+    sb_str(&b, path);
+  }
+  if (timed_out) {
+    sb_str(&b, ": timed out after ");
+    sb_num(&b, (long long)op->c);
+    sb_str(&b, "s");
+  } else if (WIFEXITED(status)) {
     sb_str(&b, ": exit status ");
     sb_num(&b, WEXITSTATUS(status));
   } else {
     sb_str(&b, ": killed by signal ");
     sb_num(&b, WTERMSIG(status));
+  }
+  if (st->start_fd >= 0) { /* tsrun start is reading the fifo: it reports this line and fails */
+    h_msg[b.len] = '\n';
+    if (s->write(st->start_fd, h_msg, b.len + 1) > 0)
+      st->ctx->ready_sent = 0; /* reported: no fallback line on the container's stderr */
+    h_msg[b.len] = 0;
   }
   return (int)x_fail(st, -ECHILD, h_msg);
 }

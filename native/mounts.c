@@ -473,6 +473,8 @@ int mnt_mkdir(struct xst *st, const struct tsrun_op *op)
   long fd, r;
   if ((r = clean_path(x_str(st, op->s[0]), g_dest)) < 0)
     return (int)r;
+  if (op->flags & OPF_MKFILE) /* an empty file (a mount point for a file) */
+    return *g_dest ? (int)make_file(st, g_dest) : -EISDIR;
   fd = resolve(st, g_dest, 1, (unsigned)op->a);
   if (fd < 0)
     return (int)fd;
@@ -592,11 +594,18 @@ int mnt_remount_ro(struct xst *st, const struct tsrun_op *op)
   return (int)r;
 }
 
-/* O_PATH fd of an existing path inside the root (for mountattr.c) */
+/* O_PATH fd of an existing path inside the root (for mountattr.c, copyup.c) */
 long mnt_resolve(struct xst *st, const char *path)
 {
   long r = clean_path(path, g_dest);
   return r < 0 ? r : resolve(st, g_dest, 0, 0);
+}
+
+/* the same, missing directories made (0755) */
+long mnt_resolve_mkdir(struct xst *st, const char *path)
+{
+  long r = clean_path(path, g_dest);
+  return r < 0 ? r : resolve(st, g_dest, 1, 0755);
 }
 
 int mnt_private_root(struct xst *st, const struct tsrun_op *op)

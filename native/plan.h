@@ -46,7 +46,7 @@ enum tsrun_opcode {
   OP_MOUNT,             /* see below */
   OP_MKNOD,             /* s0=dest(in root) a=mode(incl. S_IFCHR/S_IFBLK/S_IFIFO) b=dev_t c=uid<<32|gid; flag BIND_FALLBACK */
   OP_SYMLINK,           /* s0=target s1=linkpath(in root) */
-  OP_MKDIR,             /* s0=path(in root) a=mode */
+  OP_MKDIR,             /* s0=path(in root) a=mode; flag MKFILE: an empty file instead (existing: kept) */
   OP_PIVOT_ROOT,        /* s0=rootfs (absolute host path) */
   OP_MOVE_ROOT,         /* s0=rootfs: MS_MOVE onto / and chroot (--no-pivot) */
   OP_MASK_PATH,         /* s0=path (after pivot): tmpfs ro on dirs, /dev/null bind on files; ENOENT ignored */
@@ -70,16 +70,19 @@ enum tsrun_opcode {
   OP_SECCOMP,           /* s0=blob of sock_filter (a=byte length) b=flags for seccomp(2) */
   OP_LOOKUP_EXEC,       /* s0=argv[0] s1=PATH value: resolve like execvp, error if missing */
   OP_REPORT_READY,      /* send MSG_READY to the parent; the parent may exit after it */
-  OP_WAIT_START,        /* open the state dir's exec.fifo for writing (blocks until start), write "0" */
+  OP_WAIT_START,        /* open the state dir's exec.fifo for writing (blocks until start), write "0";
+                           a=1: keep it open, an OP_HOOK_EXEC failure is written to it as one line */
   OP_EXEC,              /* a=argc s0=argv list, b=envc s1=env list: reset signals, close fds, execve */
   OP_PRIVATE_ROOT,      /* a=propagation flags for "/" (MS_REC|MS_SLAVE etc.) */
   OP_OPEN_ROOT,         /* s0=rootfs (absolute host path): the root that "(in root)" paths resolve in */
   OP_SETUP_CONSOLE = 40, /* s0=ptmx path a=rows b=cols: pty inside the container, master to the console socket */
   OP_HOOK_SYNC = 50,    /* a=point s0=state file: MSG_HOOKS, wait for HOOKS_DONE, open s0 in the state dir */
-  OP_HOOK_EXEC = 51,    /* s0=path a=argc s1=argv b=envc s2=env: fork, stdin=state file, execve, wait (startContainer) */
+  OP_HOOK_EXEC = 51,    /* s0=path a=argc s1=argv b=envc s2=env s3=label c=timeout (s, 0 none): fork, stdin=state
+                           file, execve, wait; a failure is also written to the exec fifo (see OP_WAIT_START) */
   OP_PROC_ATTR = 52,    /* a=kind: 1 personality(b), 2 ioprio_set(b), 3 sched_setattr(s0 blob, c len), 4 sched_setaffinity(s0, c) */
   OP_MOUNT_SETATTR = 53,/* s0=path(in root) a=attr_set b=attr_clr c=propagation: mount_setattr(AT_RECURSIVE) */
   OP_MOUNT_IDMAP = 54,  /* s0=source(host) s1=dest(in root, exists) s2=userns path a=AT_RECURSIVE|0: open_tree+IDMAP+move_mount */
+  OP_MOUNT_COPYUP = 55, /* as OP_MOUNT (tmpfs, not bind) + tmpcopyup: the dir's contents copied in; b=1: root takes the dir's mode */
   OP__COUNT = 80      /* one past the highest reserved range (docs/HACKING.md); arrays are sized by it */
 };
 
@@ -92,7 +95,7 @@ enum tsrun_opcode {
  */
 
 /* op.flags */
-#define OPF_MKFILE         0x01u /* OP_MOUNT: create the destination as a file (bind of a file) */
+#define OPF_MKFILE         0x01u /* OP_MOUNT, OP_MKDIR: create the destination as a file (bind of a file) */
 #define OPF_BIND           0x02u /* OP_MOUNT: a bind mount; source is a host path */
 #define OPF_REMOUNT_BIND   0x04u /* OP_MOUNT: remount the bind with op.b flags after mounting */
 #define OPF_BIND_FALLBACK  0x08u /* OP_MKNOD: bind the host node when mknod fails with EPERM */

@@ -229,7 +229,7 @@ static long op_lookup(struct xst *st, const char *name, const char *pathvar)
   return x_fail(st, -ENOENT, g_msg);
 }
 
-static long op_wait_start(struct xst *st)
+static long op_wait_start(struct xst *st, const struct tsrun_op *op)
 {
   const struct tsrun_sys *s = st->sys;
   long fd, r;
@@ -255,7 +255,10 @@ static long op_wait_start(struct xst *st)
   do
     r = s->write((int)fd, "0", 1);
   while (r == -EINTR);
-  s->close((int)fd);
+  if (op->a & 1) /* startContainer hooks follow: start reads on until exec closes it (O_CLOEXEC) */
+    st->start_fd = (int)fd;
+  else
+    s->close((int)fd);
   return r < 0 ? x_fail(st, r, "exec.fifo") : 0;
 }
 
@@ -424,7 +427,7 @@ int proc_op(struct xst *st, const struct tsrun_op *op)
   case OP_LOOKUP_EXEC:
     return (int)op_lookup(st, s0, x_str(st, op->s[1]));
   case OP_WAIT_START:
-    return (int)op_wait_start(st);
+    return (int)op_wait_start(st, op);
   case OP_EXEC:
     return op_exec(st, op);
   default:

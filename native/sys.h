@@ -39,6 +39,7 @@ struct tsrun_sys {
   long (*unlinkat)(int dirfd, const char *path, int flags);
   long (*readlinkat)(int dirfd, const char *path, char *buf, size_t size);
   long (*fchownat)(int dirfd, const char *path, unsigned uid, unsigned gid, int flags);
+  long (*utimensat)(int dirfd, const char *path, const struct timespec times[2], int flags);
   long (*fstat)(int fd, struct stat *st);
   long (*fstatat)(int dirfd, const char *path, struct stat *st, int flags);
   long (*fstatfs)(int fd, struct statfs *st);
@@ -81,8 +82,9 @@ struct tsrun_sys {
   /* terminate the calling process at once (exit_group); the fake records and returns */
   void (*exit)(int status);
   long (*wait4)(int pid, int *status, int options); /* rusage is not wanted */
-  /* process attribute syscalls taking up to 3 plain arguments (personality, ioprio_set,
-   * sched_setattr, sched_setaffinity): nr is the SYS_* number */
+  /* small syscalls taking up to 3 plain arguments (personality, ioprio_set, sched_setattr,
+   * sched_setaffinity; getdents64, fchmod, fchmodat for tmpcopyup; clock_gettime, nanosleep,
+   * kill for hook timeouts): nr is the SYS_* number */
   long (*attr3)(long nr, unsigned long a1, unsigned long a2, unsigned long a3);
   long (*mount_setattr)(int dfd, const char *path, unsigned flags, const void *attr, size_t size);
   long (*open_tree)(int dfd, const char *path, unsigned flags);

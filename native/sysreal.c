@@ -42,6 +42,7 @@ static long r_symlinkat(const char *t, int d, const char *l) { return ret(syscal
 static long r_unlinkat(int d, const char *p, int f) { return ret(syscall(SYS_unlinkat, d, p, f)); }
 static long r_readlinkat(int d, const char *p, char *b, size_t n) { return ret(syscall(SYS_readlinkat, d, p, b, n)); }
 static long r_fchownat(int d, const char *p, unsigned u, unsigned g, int f) { return ret(syscall(SYS_fchownat, d, p, u, g, f)); }
+static long r_utimensat(int d, const char *p, const struct timespec t[2], int f) { return ret(syscall(SYS_utimensat, d, p, t, f)); }
 static long r_fstat(int fd, struct stat *st) { return ret(syscall(SYS_fstat, fd, st)); }
 static long r_fstatat(int d, const char *p, struct stat *st, int f) { return ret(syscall(SYS_newfstatat, d, p, st, f)); }
 static long r_fstatfs(int fd, struct statfs *st) { return ret(syscall(SYS_fstatfs, fd, st)); }
@@ -114,7 +115,7 @@ const struct tsrun_sys tsrun_sys_real = {
   .openat = r_openat, .openat2 = r_openat2, .close = r_close, .close_range = r_close_range,
   .read = r_read, .write = r_write, .fcntl = r_fcntl, .pipe2 = r_pipe2, .ioctl = r_ioctl,
   .mkdirat = r_mkdirat, .mknodat = r_mknodat, .symlinkat = r_symlinkat, .unlinkat = r_unlinkat,
-  .readlinkat = r_readlinkat, .fchownat = r_fchownat, .fstat = r_fstat, .fstatat = r_fstatat,
+  .readlinkat = r_readlinkat, .fchownat = r_fchownat, .utimensat = r_utimensat, .fstat = r_fstat, .fstatat = r_fstatat,
   .fstatfs = r_fstatfs, .faccessat = r_faccessat, .fchdir = r_fchdir, .chdir = r_chdir,
   .chroot = r_chroot, .umask = r_umask, .mount = r_mount, .umount2 = r_umount2,
   .pivot_root = r_pivot_root, .setns = r_setns, .unshare = r_unshare, .fork = r_fork,

@@ -371,6 +371,12 @@ static long f_fchownat(int d, const char *path, unsigned uid, unsigned gid, int 
        flags == AT_SYMLINK_NOFOLLOW ? "AT_SYMLINK_NOFOLLOW" : "?");
   return end(0);
 }
+static long f_utimensat(int d, const char *path, const struct timespec t[2], int flags)
+{
+  (void)t;
+  CALL("utimensat(%s,%s,%d)", fdn(d), q(path), flags);
+  return end(0);
+}
 static long stat_path(const char *p, struct stat *st)
 {
   struct fent *f = find(p);
@@ -606,7 +612,7 @@ const struct tsrun_sys tsrun_sys_test = {
   .openat = f_openat, .openat2 = f_openat2, .close = f_close, .close_range = f_close_range,
   .read = f_read, .write = f_write, .fcntl = f_fcntl, .pipe2 = f_pipe2, .ioctl = f_ioctl,
   .mkdirat = f_mkdirat, .mknodat = f_mknodat, .symlinkat = f_symlinkat, .unlinkat = f_unlinkat,
-  .readlinkat = f_readlinkat, .fchownat = f_fchownat, .fstat = f_fstat, .fstatat = f_fstatat,
+  .readlinkat = f_readlinkat, .fchownat = f_fchownat, .utimensat = f_utimensat, .fstat = f_fstat, .fstatat = f_fstatat,
   .fstatfs = f_fstatfs, .faccessat = f_faccessat, .fchdir = f_fchdir, .chdir = f_chdir,
   .chroot = f_chroot, .umask = f_umask, .mount = f_mount, .umount2 = f_umount2,
   .pivot_root = f_pivot_root, .setns = f_setns, .unshare = f_unshare, .fork = f_fork,

@@ -828,6 +828,8 @@ TEST(console_needs_a_socket)
   CHECK(!has_line("openat("));
 }
 
+#include "executor_test_rootfs.c"
+
 int main(void)
 {
   RUN(console_refuses_fake_ptmx);
@@ -856,6 +858,7 @@ int main(void)
   RUN(malformed_plans);
   RUN(plan_without_exec_returns);
   RUN(notify_filter_sends_listener_fd_before_ready);
+  rootfs_tests();
   printf("%d passed, %d failed\n", passed, failed);
   return failed ? 1 : 0;
 }

@@ -12,6 +12,7 @@ import { readProcStat } from "../state/proc.js";
 import { newCgroupManager } from "../cgroup/manager.js";
 import { recvMsg, sendMsg } from "../sys/sync.js";
 import { runCreateHooks, checkHookPaths } from "../hooks.js";
+import { HOOK_POINT_IDMAP } from "../plan/hooks.js";
 import { ociState } from "../container.js";
 import { writeIdMaps } from "../userns.js";
 import { openConsole, closeFd, listenFds } from "./foreground.js";
@@ -171,9 +172,11 @@ function createWith(ctx: Ctx, id: string, opts: CreateOptions, spec: ReturnType<
     for (;;) {
       const m = recvMsgFd(syncFd);                  // recvmsg: a seccomp listener fd may ride along
       if (m.type === "ready") break;
-      if (m.type === "hooks") {
-        const idm = idmapPlan(spec, `/proc/${pid}/ns/mnt`, planOpts);
-        if (idm) runHelperPlan(ctx, idm);                              // idmapped mounts, from the host
+      if (m.type === "hooks" && m.point >= HOOK_POINT_IDMAP) {          // an idmapped mount, from the host, in spec order
+        const idm = idmapPlan(spec, `/proc/${pid}/ns/mnt`, planOpts, m.point - HOOK_POINT_IDMAP);
+        if (idm) runHelperPlan(ctx, idm);
+        sendMsg(syncFd, { type: "hooks-done" });
+      } else if (m.type === "hooks") {
         runCreateHooks(ctx, h.dir, spec, ociState(st, "created"));   // the child waits before pivot_root
         sendMsg(syncFd, { type: "hooks-done" });
       } else if (m.type === "seccomp-fd" && seccomp?.notify) {

@@ -3,7 +3,7 @@ import { fault } from "../fault.js";
 import * as fs from "node:fs";
 import { TsrunError, sysError } from "../errors.js";
 import type { Ctx } from "../context.js";
-import { load, ociState } from "../container.js";
+import { load, ociState, killAndWait } from "../container.js";
 import { isAlive } from "../state/status.js";
 import { readProcStat, sleepMs } from "../state/proc.js";
 import { runHooks } from "../hooks.js";
@@ -40,6 +40,13 @@ export function startLoaded(ctx: Ctx, l: ReturnType<typeof load>): void {
       }
       sleepMs(1);
     }
+    // startContainer hooks run in init now; it keeps the fifo open until it execs (EOF) or a hook fails (one line)
+    const failed = st.spec.hooks?.startContainer?.length ? readUntilEof(fd, h.fifoPath) : "";
+    if (failed) {
+      fs.rmSync(h.fifoPath, { force: true });
+      killAndWait(ctx, st);                         // init has given up; nothing of the container runs on
+      throw new TsrunError(failed);
+    }
   } finally {
     fs.closeSync(fd);
   }
@@ -48,6 +55,23 @@ export function startLoaded(ctx: Ctx, l: ReturnType<typeof load>): void {
   fault("start-after-fifo-removed");
   // the spec: poststart runs once the process has started, so the state says "running" even if it already exited
   runHooks(ctx, st.spec.hooks?.poststart, "poststart", ociState(st, "running"), { failIsError: false });
+}
+
+/** What init writes to the fifo after its "0": nothing when every startContainer hook passed, else the failure. */
+function readUntilEof(fd: number, path: string): string {
+  const chunks: Buffer[] = [];
+  const buf = Buffer.alloc(512);
+  for (let wait = 1; ;) {
+    let n = -1;
+    try { n = fs.readSync(fd, buf, 0, buf.length, null); } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EAGAIN") throw sysError("read", path, e);
+    }
+    if (n === 0) break;
+    if (n > 0) { chunks.push(Buffer.from(buf.subarray(0, n))); continue; }
+    sleepMs(wait);
+    wait = Math.min(wait * 2, 20);
+  }
+  return Buffer.concat(chunks).toString().trim().split("\n")[0] ?? "";
 }
 
 export default function start(ctx: Ctx, id: string): number {

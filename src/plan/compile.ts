@@ -10,7 +10,7 @@ import { PlanBuilder, type Plan } from "./builder.js";
 import { Op, OpFlag, PlanFlag, NAMESPACES, type NamespaceType } from "./ops.js";
 import { MS, parseMountOptions, RECURSIVE_OPTIONS, EXTRA_OPTIONS } from "./mount-options.js";
 import { capMask, CapError, RLIMITS } from "./caps.js";
-import { planHookSync, planStartContainer } from "./hooks.js";
+import { planHookSync, planIdmapSync, planStartContainer } from "./hooks.js";
 import { planConsole } from "./exec.js";
 import { checkIdMaps, idmapOf } from "./idmap.js";
 import { planProcAttrs } from "./procattrs.js";
@@ -136,9 +136,10 @@ function planMount(b: PlanBuilder, spec: Spec, m: Mount, i: number, opts: InitOp
     if (kind === "file") flags |= OpFlag.MKFILE;
     if (remount) flags |= OpFlag.REMOUNT_BIND;
     if (idmapOf(spec, m, i)) {
-      // the runtime makes it at the hook sync point, from the host (src/idmap-helpers.ts): see idmapPlan
-      if (kind !== "dir") throw new SpecError(`${where}.source`, "idmapped mounts of a file are not supported by tsrun yet");
-      b.op(Op.MKDIR, `mkdir "${dest}"`, { a: 0o755, s: [dest] });
+      // the runtime makes it from the host while init waits here, in spec order (src/idmap-helpers.ts): see idmapPlan
+      const file = kind === "file";
+      b.op(Op.MKDIR, `${file ? "create file" : "mkdir"} "${dest}"`, { flags: file ? OpFlag.MKFILE : 0, a: 0o755, s: [dest] });
+      planIdmapSync(b, i, dest);
       return;
     }
     b.op(Op.MOUNT, `bind mount "${src}" on "${dest}"`, {
@@ -147,15 +148,17 @@ function planMount(b: PlanBuilder, spec: Spec, m: Mount, i: number, opts: InitOp
     planRecursive(b, m.options ?? [], dest);
     return;
   }
-  const later = o.data.find((x) => EXTRA_OPTIONS.includes(x));
-  if (later === "idmap" || later === "ridmap" || m.uidMappings?.length) throw new SpecError(`${where}.options`, "idmapped mounts must be bind mounts");
-  if (later !== undefined) throw new SpecError(`${where}.options`, `mount option "${later}" is not supported by tsrun yet`);
+  if (o.data.includes("idmap") || o.data.includes("ridmap") || m.uidMappings?.length) throw new SpecError(`${where}.options`, "idmapped mounts must be bind mounts");
+  const copyup = o.data.includes("tmpcopyup");
+  if (copyup && type !== "tmpfs") throw new SpecError(`${where}.options`, `tmpcopyup needs a tmpfs mount, not "${type ?? ""}"`);
   let flags = 0;
   if (type === "proc" || type === "sysfs") flags |= OpFlag.CHECK_PROCFS;
-  const data = o.data.filter((x) => !RECURSIVE_OPTIONS.includes(x));
+  const data = o.data.filter((x) => !RECURSIVE_OPTIONS.includes(x) && !EXTRA_OPTIONS.includes(x));
   const dataStr = data.length ? data.join(",") : undefined;
-  b.op(Op.MOUNT, `mount "${type ?? m.source ?? ""}" on "${dest}"`, {
-    flags, a: o.flags & ~MS.REMOUNT, c: o.propagation, s: [m.source ?? type, dest, type, dataStr],
+  // tmpcopyup (native/copyup.c): the tmpfs root takes the directory's mode unless the data sets one
+  b.op(copyup ? Op.MOUNT_COPYUP : Op.MOUNT, `${copyup ? "tmpcopyup " : ""}mount "${type ?? m.source ?? ""}" on "${dest}"`, {
+    flags, a: o.flags & ~MS.REMOUNT, b: copyup && !data.some((x) => x.startsWith("mode=")) ? 1 : 0, c: o.propagation,
+    s: [m.source ?? type, dest, type, dataStr],
   });
   planRecursive(b, m.options ?? [], dest);
 }
@@ -165,13 +168,13 @@ function planMount(b: PlanBuilder, spec: Spec, m: Mount, i: number, opts: InitOp
  * (joined by path) while init waits at OP_HOOK_SYNC, before pivot_root. It runs as host root:
  * open_tree and MOUNT_ATTR_IDMAP need privileges the container's user namespace does not have.
  */
-export function idmapPlan(spec: Spec, mntns: string, opts: InitOptions): Plan | undefined {
+export function idmapPlan(spec: Spec, mntns: string, opts: InitOptions, only?: number): Plan | undefined {
   const b = new PlanBuilder();
   b.op(Op.NSJOIN, `join mount namespace "${mntns}"`, { a: NAMESPACES.mount, s: [mntns] });
   b.op(Op.OPEN_ROOT, `open rootfs "${opts.rootfs}"`, { s: [opts.rootfs] });
   let n = 0;
   (spec.mounts ?? []).forEach((m, i) => {
-    if (!idmapOf(spec, m, i)) return;
+    if ((only !== undefined && i !== only) || !idmapOf(spec, m, i)) return;
     const o = parseMountOptions(m.options ?? []);
     const dest = inRoot(m.destination);
     const src = posix.isAbsolute(m.source!) ? m.source! : posix.join(opts.bundle, m.source!);
@@ -267,7 +270,8 @@ export function planProcess(b: PlanBuilder, spec: Spec, opts: ProcessOptions): v
   b.op(Op.LOOKUP_EXEC, `exec "${p.args![0]}"`, { s: [p.args![0], pathVar] });
   if (sc?.notify && p.noNewPrivileges) seccompOp(0);     // the parent is gone after READY
   b.op(Op.REPORT_READY, "report ready");
-  if (opts.gateOnStart) b.op(Op.WAIT_START, "wait for start");
+  // with startContainer hooks init keeps the fifo open: a hook's failure goes back to `tsrun start` on it
+  if (opts.gateOnStart) b.op(Op.WAIT_START, "wait for start", { a: spec.hooks?.startContainer?.length ? 1 : 0 });
   if (opts.gateOnStart) planStartContainer(b, spec);
   if (sc && !sc.notify && p.noNewPrivileges) seccompOp(OpFlag.DEFER);
   b.op(Op.EXEC, `exec "${p.args![0]}"`, { a: p.args!.length, b: env.length, s: [{ list: p.args! }, { list: env }] });
@@ -298,7 +302,7 @@ export function compileInit(spec: Spec, opts: InitOptions): Plan {
   const mounts = spec.mounts ?? [];
   mounts.forEach((m, i) => planMount(b, spec, m, i, opts));
   planDevices(b, spec, mounts);
-  planHookSync(b, spec, (spec.mounts ?? []).some((m, i) => idmapOf(spec, m, i) !== undefined));
+  planHookSync(b, spec);
   if (opts.noPivot) b.op(Op.MOVE_ROOT, "move rootfs to / (--no-pivot)", { s: [opts.rootfs] });
   else b.op(Op.PIVOT_ROOT, `pivot_root "${opts.rootfs}"`, { s: [opts.rootfs] });
   if (late) b.op(Op.PRIVATE_ROOT, `make / ${prop}`, { a: MS.REC | propFlags[prop!] });

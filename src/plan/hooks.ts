@@ -9,6 +9,8 @@ import type { PlanBuilder } from "./builder.js";
 import { Op } from "./ops.js";
 
 export const HOOK_POINT_CREATE = 1;
+/** HOOK_SYNC point HOOK_POINT_IDMAP + i: make the idmapped mount of mounts[i] */
+export const HOOK_POINT_IDMAP = 0x100;
 export const START_STATE_FILE = "start-state.json";
 
 export function needsHookSync(spec: Spec): boolean {
@@ -16,16 +18,24 @@ export function needsHookSync(spec: Spec): boolean {
   return [h.prestart, h.createRuntime, h.createContainer, h.startContainer].some((l) => (l?.length ?? 0) > 0);
 }
 
-export function planHookSync(b: PlanBuilder, spec: Spec, idmaps = false): void {
-  if (!needsHookSync(spec) && !idmaps) return;
+export function planHookSync(b: PlanBuilder, spec: Spec): void {
+  if (!needsHookSync(spec)) return;
   const file = spec.hooks?.startContainer?.length ? START_STATE_FILE : undefined;
-  b.op(Op.HOOK_SYNC, "wait for the idmapped mounts and the createRuntime/createContainer hooks", { a: HOOK_POINT_CREATE, s: [file] });
+  b.op(Op.HOOK_SYNC, "wait for the createRuntime/createContainer hooks", { a: HOOK_POINT_CREATE, s: [file] });
 }
 
+/** An idmapped mount, in spec order: init waits while the runtime mounts mounts[i] from the host (idmapPlan). */
+export function planIdmapSync(b: PlanBuilder, i: number, dest: string): void {
+  b.op(Op.HOOK_SYNC, `wait for the idmapped mount of mounts[${i}] on "${dest}"`, { a: HOOK_POINT_IDMAP + i });
+}
+
+/** s3 is the label of the hook's error line (as runHooks words it), c its timeout in seconds (0: none) */
 export function planStartContainer(b: PlanBuilder, spec: Spec): void {
   (spec.hooks?.startContainer ?? []).forEach((h, i) => {
     const args = h.args?.length ? h.args : [h.path];
     const env = h.env ?? [];
-    b.op(Op.HOOK_EXEC, `startContainer hook #${i} "${h.path}"`, { a: args.length, b: env.length, s: [h.path, { list: args }, { list: env }] });
+    b.op(Op.HOOK_EXEC, `startContainer hook #${i} "${h.path}"`, {
+      a: args.length, b: env.length, c: h.timeout ?? 0, s: [h.path, { list: args }, { list: env }, `startContainer hook #${i} \`${h.path}\``],
+    });
   });
 }

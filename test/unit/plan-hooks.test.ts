@@ -26,8 +26,8 @@ test("the create hooks' sync point is after every mount and before pivot_root; s
   const ops = compile(fixture()).ops.map((o) => o.describe);
   const at = (re: RegExp): number => ops.findIndex((d) => re.test(d));
   const lastMount = ops.map((d, i) => (/^(mount|bind mount|mknod|symlink)/.test(d) ? i : -1)).reduce((a, b) => Math.max(a, b));
-  assert.ok(lastMount < at(/^wait for the idmapped mounts/));
-  assert.ok(at(/^wait for the idmapped mounts/) < at(/^pivot_root/));
+  assert.ok(lastMount < at(/^wait for the createRuntime/));
+  assert.ok(at(/^wait for the createRuntime/) < at(/^pivot_root/));
   assert.ok(at(/^wait for start/) < at(/^startContainer hook #0 "\/bin\/hook"/));
   assert.equal(at(/^startContainer hook/), ops.length - 2, "right before the final exec");
   assert.ok(at(/^pivot_root/) < at(/^make \/ unbindable/), "unbindable comes after the rootfs bind");
@@ -57,12 +57,12 @@ test("bind mounts: an unknown bare option is an error, key=value is ignored, rec
   assert.throws(() => compile(spec), /mounts\[0\]\.options: idmapped mounts must be bind mounts/);
 });
 
-test("idmapped binds: the container's plan only makes the mount point; the host-side helper plan mounts", () => {
+test("idmapped binds: the container's plan makes the mount point and waits there; the host-side helper plan mounts", () => {
   const spec = fixture();
   spec.mounts = [{ destination: "/idm", type: "bind", source: "/srv", options: ["rbind", "idmap", "ro"] }];
   const ops = compile(spec).ops.map((o) => o.describe);
   assert.ok(ops.includes('mkdir "/idm"') && !ops.some((d) => /^idmapped/.test(d)));
-  assert.ok(ops.some((d) => /^wait for the idmapped mounts/.test(d)));
+  assert.equal(ops[ops.indexOf('mkdir "/idm"') + 1], 'wait for the idmapped mount of mounts[0] on "/idm"');
   const helper = idmapPlan(spec, "/proc/1/ns/mnt", { rootfs: "/r", bundle: "/b", noPivot: false, host, idmapUserns: new Map([[0, "/proc/9/ns/user"]]) })!;
   assert.deepEqual(helper.ops.map((o) => o.describe), [
     'join mount namespace "/proc/1/ns/mnt"', 'open rootfs "/r"', 'idmapped bind mount "/srv" on "/idm"', 'mount options on "/idm"',
