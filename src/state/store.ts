@@ -28,6 +28,8 @@ export interface ContainerState {
   initStartTime: number;
   cgroup: CgroupPaths;
   spec: Spec;
+  /** no mount namespace: the mounts at the rootfs before create (src/host-mounts.ts) */
+  hostMountBase?: number[];
 }
 
 export class Handle {
