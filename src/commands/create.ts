@@ -24,7 +24,7 @@ import { startIdmapHelpers, runHelperPlan } from "../idmap-helpers.js";
 import { fault } from "../fault.js";
 import { checkProcMounts } from "../spec/procmount.js";
 import { hasOwnMountNs } from "../plan/no-mountns.js";
-import { hostMountBase, detachHostMounts } from "../host-mounts.js";
+import { hostMountsBefore, detachHostMounts } from "../host-mounts.js";
 
 export interface CreateOptions {
   bundle?: string; pidFile?: string; consoleSocket?: string; pivot?: boolean; preserveFds?: string;
@@ -105,7 +105,7 @@ function createWith(ctx: Ctx, id: string, opts: CreateOptions, spec: ReturnType<
   const st: ContainerState = {
     ociVersion: spec.ociVersion, id, pid: 0, bundle, rootfs, created: new Date().toISOString(),
     annotations: spec.annotations, owner: "", phase: "creating", initStartTime: 0, cgroup: {}, spec,
-    hostMountBase: hasOwnMountNs(spec) ? undefined : hostMountBase(rootfs),
+    hostMounts: hasOwnMountNs(spec) ? undefined : hostMountsBefore(rootfs),
   };
   let pid = 0;
   let syncFd = -1;
@@ -202,7 +202,7 @@ function createWith(ctx: Ctx, id: string, opts: CreateOptions, spec: ReturnType<
     try { cg.killAll(9); } catch { /* nothing there */ }
     if (st.pid > 0 && st.pid !== pid) { try { process.kill(st.pid, "SIGKILL"); } catch { /* gone */ } }
     try { cg.destroy(); } catch (ce) { ctx.log.warn(`cleanup: ${(ce as Error).message}`); }
-    if (st.hostMountBase) { try { detachHostMounts(rootfs, st.hostMountBase); } catch (ce) { ctx.log.warn(`cleanup: ${(ce as Error).message}`); } }
+    if (st.hostMounts) { try { detachHostMounts(st.hostMounts); } catch (ce) { ctx.log.warn(`cleanup: ${(ce as Error).message}`); } }
     h.remove();
     throw e;
   }

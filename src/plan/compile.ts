@@ -295,7 +295,8 @@ export function compileInit(spec: Spec, opts: InitOptions): Plan {
   const late = prop === "shared" || prop === "unbindable";
   if (ownMnt) b.op(Op.PRIVATE_ROOT, "make / a slave mount", { a: MS.REC | (late ? MS.SLAVE : prop ? propFlags[prop] : MS.SLAVE) });
   b.op(Op.OPEN_ROOT, `open rootfs "${opts.rootfs}"`, { s: [opts.rootfs] });
-  b.op(Op.MOUNT, `bind mount rootfs "${opts.rootfs}"`, { flags: OpFlag.BIND, a: MS.BIND | MS.REC, s: [opts.rootfs, "/"] });
+  // without a mount namespace the bind is made private: the container's mounts on it stay off the host's peers
+  b.op(Op.MOUNT, `bind mount rootfs "${opts.rootfs}"`, { flags: OpFlag.BIND, a: MS.BIND | MS.REC, c: ownMnt ? 0 : MS.REC | MS.PRIVATE, s: [opts.rootfs, "/"] });
   b.op(Op.OPEN_ROOT, `open rootfs "${opts.rootfs}"`, { s: [opts.rootfs] });
   const mounts = spec.mounts ?? [];
   mounts.forEach((m, i) => planMount(b, spec, m, i, opts));

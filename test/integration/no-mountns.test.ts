@@ -3,7 +3,7 @@
 // the rootfs in the host's namespace and are gone after delete; "/" of the host is not touched.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync, readlinkSync, writeFileSync, existsSync } from "node:fs";
+import { readFileSync, readlinkSync, writeFileSync, existsSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { Harness, requireRoot } from "../helpers/harness.js";
 import { oneLineError } from "../helpers/cli.js";
@@ -60,6 +60,20 @@ test("without a mount namespace a failed create leaves no mount behind", () => {
   const r = h.run(["create", "--bundle", b, id]);
   assert.ok(oneLineError(r), r.stderr);
   assert.match(r.stderr, /does-not-exist/);
+  assert.deepEqual(mountsUnder(join(b, "rootfs")), []);
+  h.assertGone(id);
+});
+
+test("without a mount namespace a rootfs named through a symlink is cleaned up as well", () => {
+  const b = h.bundle({ process: { args: [H, "pause"] }, linux: { namespaces: NO_MNT, maskedPaths: null, readonlyPaths: null } });
+  symlinkSync("rootfs", join(b, "rootlink"));
+  const cfg = JSON.parse(readFileSync(join(b, "config.json"), "utf8"));
+  cfg.root.path = "rootlink";
+  writeFileSync(join(b, "config.json"), JSON.stringify(cfg));
+  const id = h.id("nomnt");
+  h.ok(["create", "--bundle", b, id]);
+  assert.ok(mountsUnder(join(b, "rootfs")).length > 0, "the mounts are there while the container exists");
+  h.ok(["delete", "--force", id]);
   assert.deepEqual(mountsUnder(join(b, "rootfs")), []);
   h.assertGone(id);
 });
