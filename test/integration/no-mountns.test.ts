@@ -78,6 +78,17 @@ test("without a mount namespace a rootfs named through a symlink is cleaned up a
   h.assertGone(id);
 });
 
+test("without a mount namespace, delete --force after tsrun was killed mid-create removes the mounts", () => {
+  const b = h.bundle({ process: { args: [H, "pause"] }, linux: { namespaces: NO_MNT, maskedPaths: null, readonlyPaths: null } });
+  const id = h.id("nomnt");
+  const r = h.run(["create", "--bundle", b, id], { env: { ...process.env, TSRUN_FAULT: "create-after-ready" } });
+  assert.notEqual(r.status, 0, "tsrun killed itself at the fault point");
+  assert.ok(mountsUnder(join(b, "rootfs")).length > 0, "the killed create left its mounts");
+  h.ok(["delete", "--force", id]);
+  assert.deepEqual(mountsUnder(join(b, "rootfs")), []);
+  h.assertGone(id);
+});
+
 test("without a mount namespace, settings that need one are refused with one line and no leftovers", () => {
   const cases: Array<[Record<string, unknown>, RegExp]> = [
     [{ linux: { namespaces: NO_MNT } }, /^config\.json: linux\.maskedPaths: .*without a mount namespace/],
