@@ -523,7 +523,8 @@ int mnt_move_root(struct xst *st, const struct tsrun_op *op)
   const struct tsrun_sys *s = st->sys;
   const char *rootfs = x_str(st, op->s[0]);
   long r;
-  if ((r = s->chdir(rootfs)) < 0 || (r = s->mount(rootfs, "/", NULL, MS_MOVE, NULL)) < 0 ||
+  /* a=1: no mount namespace of our own (the host's): chroot only, never MS_MOVE there */
+  if ((r = s->chdir(rootfs)) < 0 || (!(op->a & 1) && (r = s->mount(rootfs, "/", NULL, MS_MOVE, NULL)) < 0) ||
       (r = s->chroot(".")) < 0 || (r = s->chdir("/")) < 0)
     return (int)r;
   st->pivoted = 1;

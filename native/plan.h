@@ -48,7 +48,7 @@ enum tsrun_opcode {
   OP_SYMLINK,           /* s0=target s1=linkpath(in root) */
   OP_MKDIR,             /* s0=path(in root) a=mode; flag MKFILE: an empty file instead (existing: kept) */
   OP_PIVOT_ROOT,        /* s0=rootfs (absolute host path) */
-  OP_MOVE_ROOT,         /* s0=rootfs: MS_MOVE onto / and chroot (--no-pivot) */
+  OP_MOVE_ROOT,         /* s0=rootfs: MS_MOVE onto / and chroot (--no-pivot); a=1: chroot only (no mount ns) */
   OP_MASK_PATH,         /* s0=path (after pivot): tmpfs ro on dirs, /dev/null bind on files; ENOENT ignored */
   OP_READONLY_PATH,     /* s0=path (after pivot): bind + remount ro; ENOENT ignored */
   OP_REMOUNT_RO,        /* s0=path: remount bind read-only, keeping the other flags */

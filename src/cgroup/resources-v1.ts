@@ -13,6 +13,7 @@ const W = (controller: string, file: string, value: string | number, retryLater 
 
 const MEM_LIMIT = "memory.limit_in_bytes";
 const MEMSW_LIMIT = "memory.memsw.limit_in_bytes";
+const KMEM_TCP_LIMIT = "memory.kmem.tcp.limit_in_bytes";
 
 function mapMemory(mem: NonNullable<LinuxResources["memory"]>, probe: CgroupProbe, out: CgroupWrite[]): void {
   const limit = mem.limit ?? 0;
@@ -32,7 +33,10 @@ function mapMemory(mem: NonNullable<LinuxResources["memory"]>, probe: CgroupProb
     swapFirst = swap === -1 || cur < BigInt(swap);
   }
   out.push(...(swapFirst ? [...swapW, ...memW] : [...memW, ...swapW]));
-  // kernel, kernelTCP: obsolete, ignored (as runc).
+  // kernel: ignored (as runc): kernel 6.x accepts memory.kmem.limit_in_bytes and applies nothing.
+  // kernelTCP: still a working v1 knob (runc 1.1 ignores it; the spec does not): set when the file exists.
+  const tcp = mem.kernelTCP;
+  if (tcp !== undefined && tcp !== 0 && probe.exists("memory", KMEM_TCP_LIMIT)) out.push(W("memory", KMEM_TCP_LIMIT, tcp));
   if (mem.reservation !== undefined && mem.reservation !== 0) out.push(W("memory", "memory.soft_limit_in_bytes", mem.reservation));
   if (mem.disableOOMKiller === true) out.push(W("memory", "memory.oom_control", 1));
   // swappiness is a uint64 in the spec; -1 (or its uint64 wrap) means "leave alone".

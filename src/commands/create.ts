@@ -24,6 +24,8 @@ import { lsmHost } from "../lsm-host.js";
 import { startIdmapHelpers, runHelperPlan } from "../idmap-helpers.js";
 import { fault } from "../fault.js";
 import { checkProcMounts } from "../spec/procmount.js";
+import { hasOwnMountNs } from "../plan/no-mountns.js";
+import { hostMountsBefore, detachHostMounts } from "../host-mounts.js";
 
 export interface CreateOptions {
   bundle?: string; pidFile?: string; consoleSocket?: string; pivot?: boolean; preserveFds?: string;
@@ -106,6 +108,7 @@ function createWith(ctx: Ctx, id: string, opts: CreateOptions, spec: ReturnType<
   const st: ContainerState = {
     ociVersion: spec.ociVersion, id, pid: 0, bundle, rootfs, created: new Date().toISOString(),
     annotations: spec.annotations, owner: "", phase: "creating", initStartTime: 0, cgroup: {}, spec,
+    hostMounts: hasOwnMountNs(spec) ? undefined : hostMountsBefore(rootfs),
   };
   let pid = 0;
   let syncFd = -1;
@@ -204,6 +207,7 @@ function createWith(ctx: Ctx, id: string, opts: CreateOptions, spec: ReturnType<
     try { cg.killAll(9); } catch { /* nothing there */ }
     if (st.pid > 0 && st.pid !== pid) { try { process.kill(st.pid, "SIGKILL"); } catch { /* gone */ } }
     try { cg.destroy(); } catch (ce) { ctx.log.warn(`cleanup: ${(ce as Error).message}`); }
+    if (st.hostMounts) { try { detachHostMounts(st.hostMounts); } catch (ce) { ctx.log.warn(`cleanup: ${(ce as Error).message}`); } }
     h.remove();
     throw e;
   }

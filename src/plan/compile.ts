@@ -15,6 +15,7 @@ import { planConsole } from "./exec.js";
 import { checkIdMaps, idmapOf } from "./idmap.js";
 import { planProcAttrs } from "./procattrs.js";
 import { recursiveAttrs } from "./mount-recursive.js";
+import { checkNoMountNs } from "./no-mountns.js";
 
 export interface HostView {
   /** stat of a bind source on the host: "dir", "file", or undefined when it does not exist */
@@ -281,7 +282,8 @@ export function compileInit(spec: Spec, opts: InitOptions): Plan {
   const b = new PlanBuilder();
   const nss = planNamespaces(b, spec);
   b.flags |= PlanFlag.SETSID;
-  if (!nss.has("mount")) throw new SpecError("linux.namespaces", "a mount namespace is required");
+  const ownMnt = nss.has("mount");               // without: the host's (src/plan/no-mountns.ts)
+  if (!ownMnt) checkNoMountNs(spec, opts.rootfs);
   if ((spec.hostname || spec.domainname) && !nss.has("uts")) {
     throw new SpecError(spec.hostname ? "hostname" : "domainname", "needs a uts namespace");
   }
@@ -295,15 +297,17 @@ export function compileInit(spec: Spec, opts: InitOptions): Plan {
   if (prop !== undefined && !(prop in propFlags)) throw new SpecError("linux.rootfsPropagation", `unknown propagation "${prop}"`);
   // shared and unbindable are applied after pivot_root: an unbindable / cannot be bound as the rootfs
   const late = prop === "shared" || prop === "unbindable";
-  b.op(Op.PRIVATE_ROOT, "make / a slave mount", { a: MS.REC | (late ? MS.SLAVE : prop ? propFlags[prop] : MS.SLAVE) });
+  if (ownMnt) b.op(Op.PRIVATE_ROOT, "make / a slave mount", { a: MS.REC | (late ? MS.SLAVE : prop ? propFlags[prop] : MS.SLAVE) });
   b.op(Op.OPEN_ROOT, `open rootfs "${opts.rootfs}"`, { s: [opts.rootfs] });
-  b.op(Op.MOUNT, `bind mount rootfs "${opts.rootfs}"`, { flags: OpFlag.BIND, a: MS.BIND | MS.REC, s: [opts.rootfs, "/"] });
+  // without a mount namespace the bind is made private: the container's mounts on it stay off the host's peers
+  b.op(Op.MOUNT, `bind mount rootfs "${opts.rootfs}"`, { flags: OpFlag.BIND, a: MS.BIND | MS.REC, c: ownMnt ? 0 : MS.REC | MS.PRIVATE, s: [opts.rootfs, "/"] });
   b.op(Op.OPEN_ROOT, `open rootfs "${opts.rootfs}"`, { s: [opts.rootfs] });
   const mounts = spec.mounts ?? [];
   mounts.forEach((m, i) => planMount(b, spec, m, i, opts));
   planDevices(b, spec, mounts);
   planHookSync(b, spec);
-  if (opts.noPivot) b.op(Op.MOVE_ROOT, "move rootfs to / (--no-pivot)", { s: [opts.rootfs] });
+  if (!ownMnt) b.op(Op.MOVE_ROOT, `chroot "${opts.rootfs}" (no mount namespace)`, { a: 1, s: [opts.rootfs] });
+  else if (opts.noPivot) b.op(Op.MOVE_ROOT, "move rootfs to / (--no-pivot)", { s: [opts.rootfs] });
   else b.op(Op.PIVOT_ROOT, `pivot_root "${opts.rootfs}"`, { s: [opts.rootfs] });
   if (late) b.op(Op.PRIVATE_ROOT, `make / ${prop}`, { a: MS.REC | propFlags[prop!] });
   if (spec.root?.readonly) b.op(Op.REMOUNT_RO, "remount / read-only", { s: ["/"] });

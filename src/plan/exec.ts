@@ -30,6 +30,8 @@ export function compileExec(spec: Spec, opts: ExecOptions): Plan {
     const path = `/proc/${opts.initPid}/ns/${NS_PROC_NAME[t]}`;
     b.op(Op.NSJOIN, `join ${t} namespace "${path}"`, { a: NAMESPACES[t], s: [path] });
   }
+  // no mount namespace of its own: init is chrooted in the host's, so chroot where it is
+  if (!types.has("mount")) b.op(Op.MOVE_ROOT, "chroot into the container's root", { a: 1, s: [`/proc/${opts.initPid}/root`] });
   if (types.has("pid")) b.flags |= PlanFlag.FORK_INIT;
   b.flags |= PlanFlag.SETSID;
   if (spec.process?.terminal) planConsole(b, spec.process);

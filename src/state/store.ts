@@ -28,6 +28,8 @@ export interface ContainerState {
   initStartTime: number;
   cgroup: CgroupPaths;
   spec: Spec;
+  /** no mount namespace: the rootfs (real path) and the mounts at it before create (src/host-mounts.ts) */
+  hostMounts?: { path: string; base: number[] };
 }
 
 export class Handle {

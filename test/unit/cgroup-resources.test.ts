@@ -132,6 +132,10 @@ test("v1 memory: v1 names, -1 kept, swap ordered against the current limit", () 
   assert.deepEqual(lines(mapV1({ memory: { disableOOMKiller: true, swappiness: 60, kernel: 5 } }, emptyProbe)),
     ["memory:memory.oom_control=1", "memory:memory.swappiness=60"]);
   assert.deepEqual(lines(mapV1({ memory: { swappiness: 2 ** 64 - 1 } }, emptyProbe)), [], "uint64 -1: leave alone");
+  const tcp = probe({ "memory.kmem.tcp.limit_in_bytes": "9223372036854771712\n" });
+  assert.deepEqual(lines(mapV1({ memory: { kernel: 5, kernelTCP: 50593792 } }, tcp)), ["memory:memory.kmem.tcp.limit_in_bytes=50593792"],
+    "kernelTCP is set where the kernel has the file; kernel (kmem) is not");
+  assert.deepEqual(lines(mapV1({ memory: { kernelTCP: 4096 } }, emptyProbe)), [], "no kmem.tcp file: kernelTCP ignored");
   assert.throws(() => mapV1({ memory: { swappiness: 101 } }, emptyProbe), /swappiness: 101 is outside 0\.\.100/);
   assert.throws(() => mapV1({ memory: { limit: 8192, swap: 4096 } }, emptyProbe), /must be >= memory\.limit/);
 });
