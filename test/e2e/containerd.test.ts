@@ -9,6 +9,7 @@ import { Containerd } from "./harness/containerd.js";
 import { buildImage } from "./harness/image.js";
 import { killStarted, sleep, until } from "./harness/proc.js";
 import { inPty, inPtyBackground } from "./harness/pty.js";
+import { requirePrograms } from "./harness/require.js";
 
 const T = { timeout: 60_000 };
 let c: Containerd;
@@ -16,6 +17,7 @@ let img: string;
 
 before(async () => {
   assert.equal(process.getuid?.(), 0, "the e2e tier runs as root (it starts containerd)");
+  requirePrograms("containerd", "ctr", "containerd-shim-runc-v2", "script");
   c = new Containerd();
   await c.start();
   img = buildImage(join(c.dir, "image.tar"));
