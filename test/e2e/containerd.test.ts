@@ -10,6 +10,7 @@ import { buildImage } from "./harness/image.js";
 import { killStarted, sleep, until } from "./harness/proc.js";
 import { inPty, inPtyBackground } from "./harness/pty.js";
 import { requirePrograms } from "./harness/require.js";
+import { tsrun } from "../helpers/cli.js";
 
 const T = { timeout: 60_000 };
 let c: Containerd;
@@ -39,6 +40,10 @@ async function detached(id: string, args = ["sleep", "1000"]): Promise<void> {
   const r = await c.ctr(["run", "-d", ...c.runtimeFlags, img, id, ...args]);
   assert.equal(r.code, 0, `ctr run -d: ${r.stderr}`);
   await until(`task ${id} RUNNING`, async () => /RUNNING/.test((await c.ctr(["task", "ls"])).stdout.split("\n").find((l) => l.startsWith(id + " ")) ?? ""));
+  // and it is tsrun's container: its state, under the root the shim passed, says so
+  const st = tsrun(["--root", join(c.runcRoot, c.ns), "state", id]);
+  assert.equal(st.status, 0, `tsrun state ${id}: ${st.stderr}`);
+  assert.equal(JSON.parse(st.stdout).status, "running");
 }
 
 async function remove(id: string): Promise<void> {
