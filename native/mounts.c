@@ -576,7 +576,9 @@ int mnt_readonly_path(struct xst *st, const struct tsrun_op *op)
   fd = resolve(st, g_dest, 0, 0);
   if (fd < 0)
     return (int)fd;
-  r = remount(st, fd, g_dest, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC);
+  /* keep nosuid/nodev/noexec of what is bound (proc's), as runc does */
+  r = remount(st, fd, g_dest, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC |
+              (kept_flags(st, fd, 0) & (MS_NOSUID | MS_NODEV | MS_NOEXEC)));
   xclose(st, &fd);
   return (int)r;
 }

@@ -269,7 +269,8 @@ TEST(pivot_root_sequence)
     "mount(\"tmpfs\",\"/proc/self/fd/18\",\"tmpfs\",MS_RDONLY,NULL) = 0",
     "openat2(16,\"proc/sys\"",
     "mount(\"/proc/self/fd/19\",\"/proc/self/fd/19\",NULL,MS_BIND|MS_REC,NULL) = 0",
-    "mount(NULL,\"/proc/self/fd/20\",NULL,MS_RDONLY|MS_REMOUNT|MS_BIND|MS_REC,NULL) = 0",
+    "fstatfs(20)", /* proc's nosuid/nodev/noexec are kept on the read-only bind */
+    "mount(NULL,\"/proc/self/fd/20\",NULL,MS_RDONLY|MS_NOSUID|MS_NODEV|MS_REMOUNT|MS_BIND|MS_REC,NULL) = 0",
     "openat2(16,\".\"",
     "fstatfs(21)",
     "mount(NULL,\"/proc/self/fd/21\",NULL,MS_RDONLY|MS_NOSUID|MS_NODEV|MS_REMOUNT|MS_BIND|MS_RELATIME,NULL) = 0",

@@ -26,6 +26,7 @@ import { fault } from "../fault.js";
 import { checkProcMounts } from "../spec/procmount.js";
 import { hasOwnMountNs } from "../plan/no-mountns.js";
 import { hostMountsBefore, detachHostMounts } from "../host-mounts.js";
+import { reopenDevNullStdio } from "../sys/devnull.js";
 
 export interface CreateOptions {
   bundle?: string; pidFile?: string; consoleSocket?: string; pivot?: boolean; preserveFds?: string;
@@ -129,6 +130,7 @@ function createWith(ctx: Ctx, id: string, opts: CreateOptions, spec: ReturnType<
     const childDirFd = fs.openSync(h.dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY | fs.constants.O_NOFOLLOW);
     let r;
     try {
+      reopenDevNullStdio();                         // init inherits a writable /dev/null, as runc's does
       r = sys.spawn({ plan: plan.buffer, cgroupFd: cgFd, stateDirFd: childDirFd, consoleFd, preserveFds });
     } finally {
       fs.closeSync(childDirFd);

@@ -8,7 +8,9 @@ import { join } from "node:path";
 import { Containerd } from "./harness/containerd.js";
 import { buildImage } from "./harness/image.js";
 import { killStarted, sleep, until } from "./harness/proc.js";
-import { inPty } from "./harness/pty.js";
+import { inPty, inPtyBackground } from "./harness/pty.js";
+import { requirePrograms } from "./harness/require.js";
+import { tsrun } from "../helpers/cli.js";
 
 const T = { timeout: 60_000 };
 let c: Containerd;
@@ -16,6 +18,7 @@ let img: string;
 
 before(async () => {
   assert.equal(process.getuid?.(), 0, "the e2e tier runs as root (it starts containerd)");
+  requirePrograms("containerd", "ctr", "containerd-shim-runc-v2", "script");
   c = new Containerd();
   await c.start();
   img = buildImage(join(c.dir, "image.tar"));
@@ -37,6 +40,10 @@ async function detached(id: string, args = ["sleep", "1000"]): Promise<void> {
   const r = await c.ctr(["run", "-d", ...c.runtimeFlags, img, id, ...args]);
   assert.equal(r.code, 0, `ctr run -d: ${r.stderr}`);
   await until(`task ${id} RUNNING`, async () => /RUNNING/.test((await c.ctr(["task", "ls"])).stdout.split("\n").find((l) => l.startsWith(id + " ")) ?? ""));
+  // and it is tsrun's container: its state, under the root the shim passed, says so
+  const st = tsrun(["--root", join(c.runcRoot, c.ns), "state", id]);
+  assert.equal(st.status, 0, `tsrun state ${id}: ${st.stderr}`);
+  assert.equal(JSON.parse(st.stdout).status, "running");
 }
 
 async function remove(id: string): Promise<void> {
@@ -82,6 +89,21 @@ test("the container gets stdio only: the shim's leaked fd 3 does not reach it", 
   assert.deepEqual(fds, [0, 1, 2], `fds in the container:\n${r.stdout}`);
 });
 
+test("--env, --cwd, --read-only: the process sees its variable and directory, and cannot write to /", T, async () => {
+  const r = await run(c.id("envcwd"), ["sh", "-c", 'echo "$FOO in $PWD as $(id -u)"; touch /x'], undefined, ["--env", "FOO=bar baz", "--cwd", "/tmp", "--read-only"]);
+  assert.equal(r.stdout, "bar baz in /tmp as 0\n", r.stderr);
+  assert.match(r.stderr, /touch: \/x: Read-only file system/);
+  assert.equal(r.code, 1, "touch's failure is the exit code");
+});
+
+test("--null-io: the container writes to /dev/null without an error (stdio reopened read-write)", T, async () => {
+  const id = c.id("nullio");
+  const r = await run(id, ["sh", "-c", "echo hidden && echo hidden >&2 && exit 9"], undefined, ["--null-io"]);
+  assert.equal(r.code, 9, `echo to the null stdio failed: ${r.stderr}`);
+  assert.equal(r.stdout, "");
+  assertNoState(id);
+});
+
 test("ctr task exec: output, exit code, stdin, and a clear error for a missing binary", T, async () => {
   const id = c.id("exec");
   await detached(id);
@@ -94,6 +116,9 @@ test("ctr task exec: output, exit code, stdin, and a clear error for a missing b
     const stdin = await c.ctr(["task", "exec", "--fifo-dir", c.fifoDir, "--exec-id", "e3", id, "sh", "-c", 'read line; echo "read: $line"'], { input: "piped in\n" });
     assert.equal(stdin.code, 0, stdin.stderr);
     assert.equal(stdin.stdout, "read: piped in\n");
+    const who = await c.ctr(["task", "exec", "--fifo-dir", c.fifoDir, "--exec-id", "e5", "--user", "65534", "--cwd", "/tmp", id, "sh", "-c", 'echo "$(id -u):$(id -g) in $PWD"']);
+    assert.equal(who.code, 0, who.stderr);
+    assert.equal(who.stdout, "65534:65534 in /tmp\n", "exec --user and --cwd");
     const missing = await c.ctr(["task", "exec", "--fifo-dir", c.fifoDir, "--exec-id", "e4", id, "/no/such/binary"]);
     assert.notEqual(missing.code, 0);
     assert.match(missing.stderr, /\/no\/such\/binary/, "the error names the missing binary");
@@ -116,6 +141,33 @@ test("kill: a trapped SIGTERM runs the container's handler and its exit code is 
   assert.equal(r.code, 7, r.stderr);
   assert.equal(r.stdout, "ready\ngot TERM\n");
   assertNoState(id);
+});
+
+test("kill -s SIGKILL by name, task rm reports 137; task rm -f removes a running task", T, async () => {
+  const id = c.id("sigkill");
+  await detached(id);
+  const k = await c.ctr(["task", "kill", "-s", "SIGKILL", id]);
+  assert.equal(k.code, 0, k.stderr);
+  await until(`task ${id} STOPPED`, async () => /STOPPED/.test((await c.ctr(["task", "ls"])).stdout.split("\n").find((l) => l.startsWith(id + " ")) ?? ""));
+  const again = await c.ctr(["task", "kill", "-s", "KILL", id]);
+  assert.notEqual(again.code, 0, "a stopped task cannot be killed");
+  assert.match(again.stderr, /process already finished/);
+  const rm = await c.ctr(["task", "rm", id]);
+  assert.equal(rm.code, 0, rm.stderr);
+  assert.match(rm.stderr, /exit code 137/);
+  await c.ctr(["containers", "rm", id]);
+  assertNoState(id);
+
+  const id2 = c.id("rmf");
+  await detached(id2);
+  const busy = await c.ctr(["task", "rm", id2]);
+  assert.notEqual(busy.code, 0);
+  assert.match(busy.stderr, /task must be stopped before deletion/);
+  const rmf = await c.ctr(["task", "rm", "-f", id2]);
+  assert.equal(rmf.code, 0, rmf.stderr);
+  assert.doesNotMatch((await c.ctr(["task", "ls"])).stdout, new RegExp(`^${id2} `, "m"));
+  await c.ctr(["containers", "rm", id2]);
+  assertNoState(id2);
 });
 
 test("kill --all: every process in the container gets the signal, not only init", T, async () => {
@@ -171,12 +223,17 @@ test("a create that fails (bad mount): containerd shows tsrun's error message an
   await c.ctr(["containers", "rm", id]);
 });
 
-test("run -t: the container has a terminal, and what it prints comes back", T, async () => {
+test("run -t: the container has a terminal; what is typed is echoed and read; the exit code comes back", T, async () => {
   const id = c.id("tty");
-  const r = await inPty(c.ctrLine(["run", "--rm", "-t", ...c.runtimeFlags, img, id, "sh", "-c", "tty; echo hello tty"]));
-  assert.equal(r.code, 0, r.stdout + r.stderr);
-  assert.match(r.stdout, /\/dev\/pts\/\d+\r?\n/);
-  assert.match(r.stdout, /hello tty\r\n/, "output goes through a terminal (CRLF)");
+  const bg = inPtyBackground(c.ctrLine(["run", "--rm", "-t", ...c.runtimeFlags, img, id, "sh", "-c", 'tty; echo ready; read l; echo "got $l"; exit 4']));
+  await bg.waitFor("ready");
+  bg.type("typed line\r");
+  const r = await bg.done;
+  assert.equal(r.code, 4, r.stdout + r.stderr);
+  // the container's pty turns \n into \r\n, and so does script's outer pty: as with runc
+  assert.match(r.stdout, /\/dev\/pts\/\d+\r+\n/);
+  assert.match(r.stdout, /ready\r+\ntyped line\r+\n/, "the container's terminal echoes what is typed");
+  assert.match(r.stdout, /got typed line\r+\n/, "and the shell in the container reads it");
   assertNoState(id);
 });
 
@@ -186,8 +243,8 @@ test("exec -t: the exec'd process gets its own terminal", T, async () => {
   try {
     const r = await inPty(c.ctrLine(["task", "exec", "-t", "--fifo-dir", c.fifoDir, "--exec-id", "t1", id, "sh", "-c", "tty; echo exec tty"]));
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    assert.match(r.stdout, /\/dev\/pts\/\d+\r?\n/);
-    assert.match(r.stdout, /exec tty\r\n/);
+    assert.match(r.stdout, /\/dev\/pts\/\d+\r+\n/);
+    assert.match(r.stdout, /exec tty\r+\n/);
   } finally {
     await remove(id);
   }

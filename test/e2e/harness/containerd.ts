@@ -16,6 +16,9 @@ export class Containerd {
   private daemon?: Background;
   private n = 0;
 
+  /** cri: enable the CRI plugin with tsrun as the runtime handler `tsrun`, configured as the README shows. */
+  constructor(private readonly opts: { cri?: { sandboxImage: string } } = {}) {}
+
   /** Start the daemon and wait until it answers. */
   async start(): Promise<void> {
     for (const d of ["root", "state", "fifo", "runc-root"]) mkdirSync(join(this.dir, d), { recursive: true });
@@ -24,9 +27,10 @@ export class Containerd {
       "version = 2",
       `root = ${JSON.stringify(join(this.dir, "root"))}`,
       `state = ${JSON.stringify(join(this.dir, "state"))}`,
-      'disabled_plugins = ["io.containerd.grpc.v1.cri"]',
+      ...(this.opts.cri ? [] : ['disabled_plugins = ["io.containerd.grpc.v1.cri"]']),
       "[grpc]", `  address = ${JSON.stringify(this.sock)}`,
       "[ttrpc]", `  address = ${JSON.stringify(this.sock + ".ttrpc")}`,
+      ...(this.opts.cri ? criConfig(this.opts.cri.sandboxImage, this.runcRoot) : []),
       "",
     ].join("\n"));
     this.daemon = background("containerd", ["--config", config, "--log-level", "warn"], { timeoutMs: 30 * 60_000 });
@@ -88,8 +92,26 @@ export class Containerd {
   }
 }
 
+/** The CRI plugin's part of config.toml: README's runtime table, plus what a private test daemon needs. */
+function criConfig(sandboxImage: string, runcRoot: string): string[] {
+  const cri = '[plugins."io.containerd.grpc.v1.cri"';
+  return [
+    `${cri}]`,
+    `  sandbox_image = ${JSON.stringify(sandboxImage)}`,
+    "  restrict_oom_score_adj = true   # the sandbox asks for -998: needs CAP_SYS_RESOURCE, which this machine lacks",
+    `${cri}.containerd.runtimes.runc]`,
+    '  runtime_type = "io.containerd.runc.v2"',
+    `${cri}.containerd.runtimes.tsrun]`,
+    '  runtime_type = "io.containerd.runc.v2"',
+    `  ${cri}.containerd.runtimes.tsrun.options]`,
+    `    BinaryName = ${JSON.stringify(TSRUN)}`,
+    `    Root = ${JSON.stringify(runcRoot)}`,
+    "    SystemdCgroup = false",
+  ];
+}
+
 /** SIGKILL what is left in the containers' cgroups (/<ns>/<id>), i.e. processes of this run. */
-function killCgroupProcs(ns: string): void {
+export function killCgroupProcs(ns: string): void {
   for (const h of ["pids", "memory", "unified", ""]) {
     const base = join("/sys/fs/cgroup", h, ns);
     if (!existsSync(base)) continue;

@@ -67,22 +67,24 @@ function layer(): Buffer {
   return tar(e);
 }
 
-/** Writes the docker-archive to `path` and returns the image reference it carries. */
-export function buildImage(path: string): string {
+/** Writes the docker-archive to `path` and returns the image reference it carries
+ *  (`ref` and the default command `cmd` can be changed: CRI's sandbox image must keep running). */
+export function buildImage(path: string, opts: { ref?: string; cmd?: string[] } = {}): string {
+  const ref = opts.ref ?? IMAGE;
   const l = layer();
   const layerSha = sha256(l);
   const config = Buffer.from(JSON.stringify({
     architecture: process.arch === "arm64" ? "arm64" : "amd64", os: "linux",
     created: "2023-11-14T22:13:20Z",
-    config: { Env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"], Cmd: ["sh"] },
+    config: { Env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"], Cmd: opts.cmd ?? ["sh"] },
     rootfs: { type: "layers", diff_ids: [`sha256:${layerSha}`] },
   }));
   const configSha = sha256(config);
-  const manifest = Buffer.from(JSON.stringify([{ Config: `${configSha}.json`, RepoTags: [IMAGE], Layers: [`${layerSha}.tar`] }]));
+  const manifest = Buffer.from(JSON.stringify([{ Config: `${configSha}.json`, RepoTags: [ref], Layers: [`${layerSha}.tar`] }]));
   writeFileSync(path, tar([
     { path: "manifest.json", type: "file", mode: 0o644, data: manifest },
     { path: `${configSha}.json`, type: "file", mode: 0o644, data: config },
     { path: `${layerSha}.tar`, type: "file", mode: 0o644, data: l },
   ]));
-  return IMAGE;
+  return ref;
 }

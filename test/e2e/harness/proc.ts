@@ -6,7 +6,11 @@ import { join } from "node:path";
 import { execFileSync } from "node:child_process";
 
 export interface CmdResult { code: number; signal: string | null; stdout: string; stderr: string; ms: number }
-export interface CmdOptions { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number; cwd?: string }
+export interface CmdOptions {
+  env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number; cwd?: string;
+  /** leave stdin open (write to child.stdin later, e.g. keys typed into a terminal) */
+  openStdin?: boolean;
+}
 
 const started = new Set<ChildProcess>();
 
@@ -53,7 +57,7 @@ export function background(file: string, args: string[], opts: CmdOptions = {}):
   const child = spawn(file, args, { env: opts.env ?? baseEnv(), cwd: opts.cwd, stdio: ["pipe", "pipe", "pipe"] });
   started.add(child);
   if (opts.input !== undefined) child.stdin!.end(opts.input);
-  else child.stdin!.end();
+  else if (!opts.openStdin) child.stdin!.end();
   return new Background(child, opts.timeoutMs ?? 60_000);
 }
 
