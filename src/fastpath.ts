@@ -1,5 +1,5 @@
 /**
- * The calls containerd and podman make most (create, run, state, start, kill, delete, with only
+ * The calls containerd and podman make most (create, run, exec, state, start, kill, delete, with only
  * --root/--log/--log-format before them), parsed without loading commander, which costs
  * about a fifth of tsrun's start-up (docs/PERFORMANCE.md). Only these exact forms are
  * taken; anything else (help, other flags, a misplaced option) returns undefined and goes
@@ -35,6 +35,25 @@ export function parseFast(argv: readonly string[]): FastCall | undefined {
       const { id, ...o } = opts;
       return { ...g, args: [id, o], run: async (ctx) => (await (cmd === "run" ? import("./commands/run.js") : import("./commands/create.js"))).default(ctx, id, o) };
     }
+    case "exec": {
+      // containerd's form: exec [--process F] [--pid-file F] [--console-socket S] [-d] <id>, nothing after the id
+      // (commander passes what follows the id through as the command)
+      const o: Record<string, string | boolean> = { newPrivs: true, preserveFds: "0" };
+      let i = 0;
+      for (; i < rest.length - 1; i++) {
+        const a = rest[i];
+        if (a === "-d" || a === "--detach") { o.detach = true; continue; }
+        const eq = a.startsWith("--") ? a.indexOf("=") : -1;
+        const key = EXEC_VALUES[eq < 0 ? a : a.slice(0, eq)];
+        if (key === undefined) return undefined;
+        const v = eq < 0 ? rest[++i] : a.slice(eq + 1);
+        if (v === undefined || (eq < 0 && v.startsWith("-"))) return undefined;
+        o[key] = v;
+      }
+      const id = rest[i];
+      if (i !== rest.length - 1 || !isArg(id)) return undefined;
+      return { ...g, args: [id, o], run: async (ctx) => (await import("./commands/exec.js")).default(ctx, id, [], o) };
+    }
     case "kill": {
       const all = flag("-a", "--all");
       if (rest.length < 1 || rest.length > 2 || !rest.every(isArg)) return undefined;
@@ -51,6 +70,7 @@ export function parseFast(argv: readonly string[]): FastCall | undefined {
 // returns undefined (commander decides).
 const CREATE_VALUES: Record<string, string> = { "-b": "bundle", "--bundle": "bundle", "--pid-file": "pidFile", "--console-socket": "consoleSocket", "--preserve-fds": "preserveFds" };
 const CREATE_BOOLS: Record<string, [string, boolean]> = { "--no-pivot": ["pivot", false], "--no-new-keyring": ["newKeyring", false] };
+const EXEC_VALUES: Record<string, string> = { "-p": "process", "--process": "process", "--pid-file": "pidFile", "--console-socket": "consoleSocket" };
 const RUN_BOOLS: Record<string, [string, boolean]> = { "-d": ["detach", true], "--detach": ["detach", true], "--keep": ["keep", true], "--no-subreaper": ["subreaper", false], "-t": ["tty", true], "--tty": ["tty", true] };
 
 function parseCreateArgs(args: readonly string[], isRun: boolean): ({ id: string } & Record<string, string | boolean>) | undefined {

@@ -26,6 +26,7 @@ test("help, unknown flags and other commands are left to commander", () => {
     ["state", "--help"], ["state"], ["state", "a", "b"], ["--systemd-cgroup", "state", "c1"], ["delete", "c1", "--force"],
     ["kill", "c1", "9", "extra"], ["--log-format", "xml", "state", "c1"], ["--root"], [],
     ["create"], ["create", "a", "b"], ["create", "--bundle", "-x", "c1"], ["create", "-bx", "c1"], ["create", "--detach", "c1"],
+    ["exec", "c1", "--process", "/p"], ["exec", "c1", "sh"], ["exec", "--env", "A=1", "-p", "/p", "c1"], ["exec", "-p", "c1"], ["exec"],
     ["run", "--", "c1"], ["run", "--keep=1", "c1"], ["create", "--preserve-fds"], ["run", "--help"],
   ]) assert.equal(parseFast(argv), undefined, argv.join(" "));
 });
@@ -36,6 +37,12 @@ test("create and run take the fast path with the option object commander would g
   assert.deepEqual(parseFast(["create", "c1"])?.args, ["c1", { bundle: ".", pivot: true, newKeyring: true, preserveFds: "0" }]);
   assert.deepEqual(parseFast(["run", "-d", "c2", "-b", "/b", "--no-subreaper", "--keep", "-t", "--preserve-fds", "2", "--no-new-keyring"])?.args,
     ["c2", { bundle: "/b", pivot: true, newKeyring: false, preserveFds: "2", subreaper: false, detach: true, keep: true, tty: true }]);
+});
+
+test("exec with containerd's flags takes the fast path with commander's option object", () => {
+  assert.deepEqual(parseFast(["exec", "--process", "/p.json", "--pid-file=/pid", "-d", "--console-socket", "/s", "c1"])?.args,
+    ["c1", { newPrivs: true, preserveFds: "0", process: "/p.json", pidFile: "/pid", detach: true, consoleSocket: "/s" }]);
+  assert.deepEqual(parseFast(["exec", "-p", "/p", "c1"])?.args, ["c1", { newPrivs: true, preserveFds: "0", process: "/p" }]);
 });
 
 test("fast-path errors look like commander-path errors: one line, exit 1, and in the JSON log", () => {
