@@ -51,6 +51,10 @@ sleepCfg.process.args = ["/bin/sleep", "100000"];
 sleepCfg.root.path = join(bTrue, "rootfs");
 writeFileSync(join(bSleep, "config.json"), JSON.stringify(sleepCfg, null, 2));
 
+// exec as containerd calls it: the process in a file (--process), the same for every runtime.
+const execProcess = join(work, "exec-process.json");
+writeFileSync(execProcess, JSON.stringify({ terminal: false, user: { uid: 0, gid: 0 }, args: ["/bin/true"], env: sleepCfg.process.env, cwd: "/" }));
+
 // ---- running one command ------------------------------------------------------------------------
 const logFile = join(work, "cmd.log");
 // CPU time and peak RSS from wait4's rusage: native/build/tsrun-rusage (bench/rusage.c,
@@ -147,7 +151,7 @@ for (let rep = 0; rep < REPS; rep++) {
     if (want("state")) add("state", rt.name, must(rt, "state", sleepers[rt.name]));
     if (want("exec")) {
       if (rt.name.startsWith("tsrun") && !tsrunHasExec) add("exec", rt.name, { ms: NaN, rssKb: NaN, na: true });
-      else add("exec", rt.name, must(rt, "exec", sleepers[rt.name], "/bin/true"));
+      else add("exec", rt.name, must(rt, "exec", "--process", execProcess, sleepers[rt.name]));
     }
   }
 }
