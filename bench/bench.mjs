@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // npm run bench: tsrun against runc (and crun where it works), side by side in one run.
 // Interleaved and repeated; reports median and spread (p25..p75) of wall time, and peak RSS
-// (wait4 rusage through /usr/bin/time -f %M). Writes bench/results/<stamp>.{md,json} and
+// and CPU time (wait4 rusage: native/build/tsrun-rusage, else /usr/bin/time). Writes bench/results/<stamp>.{md,json} and
 // bench/results/latest.{md,json}. A benchmark, not a test: it asserts nothing.
 // Needs root, npm run build (dist/ and native/build/), busybox-static, runc.
 // Knobs: BENCH_REPS (default 15), BENCH_BATCH_REPS (3), BENCH_SCALE ("1,100,1000"), BENCH_ONLY (comma list of scenarios).
@@ -51,18 +51,29 @@ sleepCfg.process.args = ["/bin/sleep", "100000"];
 sleepCfg.root.path = join(bTrue, "rootfs");
 writeFileSync(join(bSleep, "config.json"), JSON.stringify(sleepCfg, null, 2));
 
+// exec as containerd calls it: the process in a file (--process), the same for every runtime.
+const execProcess = join(work, "exec-process.json");
+writeFileSync(execProcess, JSON.stringify({ terminal: false, user: { uid: 0, gid: 0 }, args: ["/bin/true"], env: sleepCfg.process.env, cwd: "/" }));
+
 // ---- running one command ------------------------------------------------------------------------
 const logFile = join(work, "cmd.log");
+// CPU time and peak RSS from wait4's rusage: native/build/tsrun-rusage (bench/rusage.c,
+// microseconds) when built, else GNU time (10 ms steps).
+const RUSAGE = join(repo, "native", "build", "tsrun-rusage");
+const haveRusage = existsSync(RUSAGE);
 /** Run argv with stdio on files (a created init keeps inherited fds open), timed, with peak RSS. */
 function timed(argv, extraEnv = {}) {
   const out = openSync(logFile, "w");
   const rss = join(work, "rss");
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(TIME, ["-f", "%M %U %S", "-o", rss, ...argv], { env: { ...env, ...extraEnv }, stdio: ["ignore", out, out], timeout: 120_000 });
+  const r = haveRusage
+    ? spawnSync(RUSAGE, [rss, ...argv], { env: { ...env, ...extraEnv }, stdio: ["ignore", out, out], timeout: 120_000 })
+    : spawnSync(TIME, ["-f", "%M %U %S", "-o", rss, ...argv], { env: { ...env, ...extraEnv }, stdio: ["ignore", out, out], timeout: 120_000 });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   closeSync(out);
   const [rssKb, user, sys] = readFileSync(rss, "utf8").trim().split("\n").pop().split(" ").map(Number);
-  return { ok: r.status === 0, ms, rssKb, cpuMs: (user + sys) * 1000, text: readFileSync(logFile, "utf8").trim().split("\n")[0] ?? "" };
+  const cpuMs = haveRusage ? (user + sys) / 1000 : (user + sys) * 1000;
+  return { ok: r.status === 0, ms, rssKb, cpuMs, text: readFileSync(logFile, "utf8").trim().split("\n")[0] ?? "" };
 }
 const rtArgv = (rt, ...args) => [...rt.cmd, "--root", rt.root, ...args];
 function must(rt, ...args) {
@@ -140,7 +151,7 @@ for (let rep = 0; rep < REPS; rep++) {
     if (want("state")) add("state", rt.name, must(rt, "state", sleepers[rt.name]));
     if (want("exec")) {
       if (rt.name.startsWith("tsrun") && !tsrunHasExec) add("exec", rt.name, { ms: NaN, rssKb: NaN, na: true });
-      else add("exec", rt.name, must(rt, "exec", sleepers[rt.name], "/bin/true"));
+      else add("exec", rt.name, must(rt, "exec", "--process", execProcess, sleepers[rt.name]));
     }
   }
 }
@@ -221,20 +232,26 @@ const ratios = {
   "tsrun state / node -e 0": { value: ratio(med("state", "tsrun"), med("node -e 0", "node")), target: 1.25 },
   "tsrun run / runc run": { value: ratio(med("run", "tsrun"), med("run", "runc")), target: 1.5 },
   "tsrun create+start+delete / runc": { value: ratio(med("create+start+delete", "tsrun"), med("create+start+delete", "runc")), target: 2 },
+  "tsrun create / runc create": { value: ratio(med("create", "tsrun"), med("create", "runc")), target: 2 },
+  "tsrun start / runc start": { value: ratio(med("start", "tsrun"), med("start", "runc")), target: 2 },
+  "tsrun delete / runc delete": { value: ratio(med("delete", "tsrun"), med("delete", "runc")), target: 2 },
+  "tsrun state / runc state": { value: ratio(med("state", "tsrun"), med("state", "runc")), target: null },
   "tsrun exec / runc exec": { value: ratio(med("exec", "tsrun"), med("exec", "runc")), target: null },
   "tsrun 50 in sequence / runc": { value: ratio(med("50 in sequence", "tsrun"), med("50 in sequence", "runc")), target: null },
   "tsrun 50, 8 in parallel / runc": { value: ratio(med("50, 8 in parallel", "tsrun"), med("50, 8 in parallel", "runc")), target: null },
   "tsrun-unbundled state / tsrun state": { value: ratio(med("state", "tsrun-unbundled"), med("state", "tsrun")), target: null },
 };
-// CPU time (user+sys of the command, 10 ms resolution): less disturbed by a loaded machine than wall time.
+// CPU time (user+sys of the command): less disturbed by a loaded machine than wall time.
 ratios["CPU: tsrun state / node -e 0"] = { value: ratio(med("state", "tsrun", "cpuMs"), med("node -e 0", "node", "cpuMs")), target: null };
 ratios["CPU: tsrun run / runc run"] = { value: ratio(med("run", "tsrun", "cpuMs"), med("run", "runc", "cpuMs")), target: null };
 ratios["CPU: tsrun create+start+delete / runc"] = { value: ratio(med("create+start+delete", "tsrun", "cpuMs"), med("create+start+delete", "runc", "cpuMs")), target: null };
+for (const sc of ["create", "start", "delete", "exec"]) ratios[`CPU: tsrun ${sc} / runc ${sc}`] = { value: ratio(med(sc, "tsrun", "cpuMs"), med(sc, "runc", "cpuMs")), target: null };
+ratios["CPU: tsrun run / node -e 0"] = { value: ratio(med("run", "tsrun", "cpuMs"), med("node -e 0", "node", "cpuMs")), target: null };
 for (const r of Object.values(ratios)) r.met = r.target == null || r.value == null ? null : r.value <= r.target;
 const meta = {
   date: new Date().toISOString(), node: process.version, cpus: cpus().length, kernel: spawnSync("uname", ["-r"]).stdout.toString().trim(),
   loadavg: readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" "),
-  reps: REPS, batchReps: BATCH_REPS, nodeExtraCaCerts: "unset for every command (bin/tsrun unsets it too)",
+  reps: REPS, batchReps: BATCH_REPS, cpuClock: haveRusage ? "wait4 rusage, µs (native/build/tsrun-rusage)" : "GNU time, 10 ms steps", nodeExtraCaCerts: "unset for every command (bin/tsrun unsets it too)",
   runtimes: Object.fromEntries(runtimes.map((r) => [r.name, r.na ? `n/a: ${r.na}` : "measured"])),
   exec: tsrunHasExec ? "tsrun exec measured" : "tsrun exec: n/a (no exec command on this build)",
   notes: note,

@@ -27,12 +27,12 @@ export function markdownReport({ meta, ratios, summary }) {
     if (sc === "waiting init RSS") continue;
     L.push(`| ${sc} | ${order.map((r) => (byRt[r]?.na ? "n/a" : fmtMs(byRt[r]?.ms))).join(" | ")} |`);
   }
-  L.push("", "## CPU time of the command (user+sys), ms: median (p25–p75), 10 ms resolution", "", `| scenario | ${order.join(" | ")} |`, `|---|${order.map(() => "---").join("|")}|`);
+  L.push("", `## CPU time of the command (user+sys), ms: median (p25–p75); clock: ${meta.cpuClock ?? "GNU time, 10 ms steps"}`, "", `| scenario | ${order.join(" | ")} |`, `|---|${order.map(() => "---").join("|")}|`);
   for (const [sc, byRt] of Object.entries(summary)) {
     if (sc === "waiting init RSS" || sc.startsWith("50")) continue;
     L.push(`| ${sc} | ${order.map((r) => (byRt[r]?.na ? "n/a" : fmtMs(byRt[r]?.cpuMs))).join(" | ")} |`);
   }
-  L.push("", "## Peak RSS of the command, MiB (median; wait4 rusage via /usr/bin/time -f %M)", "", `| scenario | ${order.join(" | ")} |`, `|---|${order.map(() => "---").join("|")}|`);
+  L.push("", "## Peak RSS of the command, MiB (median; wait4 rusage)", "", `| scenario | ${order.join(" | ")} |`, `|---|${order.map(() => "---").join("|")}|`);
   for (const [sc, byRt] of Object.entries(summary)) {
     if (sc === "waiting init RSS" || sc.startsWith("50") || sc === "create+start+delete") continue;
     L.push(`| ${sc} | ${order.map((r) => (byRt[r]?.na ? "n/a" : fmtKb(byRt[r]?.rssKb))).join(" | ")} |`);

@@ -1,43 +1,19 @@
 /**
- * The calls containerd and podman make most (state, start, kill, delete, with only
+ * The calls containerd and podman make most (create, run, exec, state, start, kill, delete, with only
  * --root/--log/--log-format before them), parsed without loading commander, which costs
  * about a fifth of tsrun's start-up (docs/PERFORMANCE.md). Only these exact forms are
  * taken; anything else (help, other flags, a misplaced option) returns undefined and goes
  * through src/cli.ts, which gives the same results for these forms and the errors for the rest.
  */
-import { Logger } from "./log.js";
-import { TsrunError } from "./errors.js";
-import { makeCtx, type Ctx } from "./context.js";
-import { DEFAULT_ROOT } from "./state/store.js";
+import { isArg, parseGlobals, type FastCall } from "./fastcore.js";
 
-export interface FastCall {
-  root: string;
-  log?: string;
-  logFormat: "text" | "json";
-  debug: boolean;
-  run: (ctx: Ctx) => Promise<number | void> | number | void;
-}
-
-const isArg = (s: string | undefined): s is string => s !== undefined && s !== "" && !s.startsWith("-");
+export { runFast, type FastCall } from "./fastcore.js";
 
 export function parseFast(argv: readonly string[]): FastCall | undefined {
-  const g: Omit<FastCall, "run"> = { root: DEFAULT_ROOT, logFormat: "text", debug: false };
-  let i = 0;
-  for (; i < argv.length; i++) {
-    const a = argv[i];
-    if (!a.startsWith("-")) break;
-    const eq = a.indexOf("=");
-    const name = eq < 0 ? a : a.slice(0, eq);
-    if (name === "--debug" && eq < 0) { g.debug = true; continue; }
-    if (name !== "--root" && name !== "--log" && name !== "--log-format") return undefined;
-    const v = eq < 0 ? argv[++i] : a.slice(eq + 1);
-    if (v === undefined || (eq < 0 && v.startsWith("-"))) return undefined;
-    if (name === "--root") g.root = v;
-    else if (name === "--log") g.log = v;
-    else if (v === "text" || v === "json") g.logFormat = v;
-    else return undefined;
-  }
-  const [cmd, ...rest] = argv.slice(i);
+  const p = parseGlobals(argv);
+  if (!p) return undefined;
+  const { g } = p;
+  const [cmd, ...rest] = p.rest;
   const flag = (short: string, long: string): boolean => {
     if (rest[0] === short || rest[0] === long) { rest.shift(); return true; }
     return false;
@@ -52,6 +28,32 @@ export function parseFast(argv: readonly string[]): FastCall | undefined {
       if (rest.length !== 1 || !isArg(rest[0])) return undefined;
       return { ...g, run: async (ctx) => (await import("./commands/delete.js")).default(ctx, rest[0], { force }) };
     }
+    case "create":
+    case "run": {
+      const opts = parseCreateArgs(rest, cmd === "run");
+      if (!opts) return undefined;
+      const { id, ...o } = opts;
+      return { ...g, args: [id, o], run: async (ctx) => (await (cmd === "run" ? import("./commands/run.js") : import("./commands/create.js"))).default(ctx, id, o) };
+    }
+    case "exec": {
+      // containerd's form: exec [--process F] [--pid-file F] [--console-socket S] [-d] <id>, nothing after the id
+      // (commander passes what follows the id through as the command)
+      const o: Record<string, string | boolean> = { newPrivs: true, preserveFds: "0" };
+      let i = 0;
+      for (; i < rest.length - 1; i++) {
+        const a = rest[i];
+        if (a === "-d" || a === "--detach") { o.detach = true; continue; }
+        const eq = a.startsWith("--") ? a.indexOf("=") : -1;
+        const key = EXEC_VALUES[eq < 0 ? a : a.slice(0, eq)];
+        if (key === undefined) return undefined;
+        const v = eq < 0 ? rest[++i] : a.slice(eq + 1);
+        if (v === undefined || (eq < 0 && v.startsWith("-"))) return undefined;
+        o[key] = v;
+      }
+      const id = rest[i];
+      if (i !== rest.length - 1 || !isArg(id)) return undefined;
+      return { ...g, args: [id, o], run: async (ctx) => (await import("./commands/exec.js")).default(ctx, id, [], o) };
+    }
     case "kill": {
       const all = flag("-a", "--all");
       if (rest.length < 1 || rest.length > 2 || !rest.every(isArg)) return undefined;
@@ -62,18 +64,38 @@ export function parseFast(argv: readonly string[]): FastCall | undefined {
   }
 }
 
-/** Run a parsed fast call with src/cli.ts's error handling: one line, exit status 1. */
-export async function runFast(f: FastCall): Promise<number> {
-  const log = new Logger({ file: f.log, format: f.logFormat, debug: f.debug });
-  try {
-    const { nativeSys } = await import("./sys/native.js");
-    const r = await f.run(makeCtx(f.root, log, false, nativeSys));
-    return typeof r === "number" ? r : 0;
-  } catch (e) {
-    if (e instanceof TsrunError) { log.error(e.message); return 1; }
-    const err = e as Error;
-    log.error(`internal error: ${String(err?.message ?? err).split("\n")[0]}`);
-    if (f.debug && err?.stack) process.stderr.write(err.stack + "\n");
-    return 1;
+// create's and run's flags as src/cli.ts declares them, giving the same option object that
+// commander would (its defaults included). Value flags: --flag v or --flag=v (-b v for
+// --bundle); a value that starts with "-", a short flag cluster, "--" or anything unknown
+// returns undefined (commander decides).
+const CREATE_VALUES: Record<string, string> = { "-b": "bundle", "--bundle": "bundle", "--pid-file": "pidFile", "--console-socket": "consoleSocket", "--preserve-fds": "preserveFds" };
+const CREATE_BOOLS: Record<string, [string, boolean]> = { "--no-pivot": ["pivot", false], "--no-new-keyring": ["newKeyring", false] };
+const EXEC_VALUES: Record<string, string> = { "-p": "process", "--process": "process", "--pid-file": "pidFile", "--console-socket": "consoleSocket" };
+const RUN_BOOLS: Record<string, [string, boolean]> = { "-d": ["detach", true], "--detach": ["detach", true], "--keep": ["keep", true], "--no-subreaper": ["subreaper", false], "-t": ["tty", true], "--tty": ["tty", true] };
+
+function parseCreateArgs(args: readonly string[], isRun: boolean): ({ id: string } & Record<string, string | boolean>) | undefined {
+  const o: Record<string, string | boolean> = { bundle: ".", pivot: true, newKeyring: true, preserveFds: "0", ...(isRun ? { subreaper: true } : {}) };
+  let id: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (!a.startsWith("-")) {
+      if (id !== undefined || a === "") return undefined;
+      id = a;
+      continue;
+    }
+    const eq = a.startsWith("--") ? a.indexOf("=") : -1;
+    const name = eq < 0 ? a : a.slice(0, eq);
+    const key = CREATE_VALUES[name];
+    if (key !== undefined) {
+      const v = eq < 0 ? args[++i] : a.slice(eq + 1);
+      if (v === undefined || (eq < 0 && v.startsWith("-"))) return undefined;
+      o[key] = v;
+      continue;
+    }
+    const b = eq < 0 ? (CREATE_BOOLS[a] ?? (isRun ? RUN_BOOLS[a] : undefined)) : undefined;
+    if (b === undefined) return undefined;
+    o[b[0]] = b[1];
   }
+  return id === undefined ? undefined : { ...o, id };
 }
+

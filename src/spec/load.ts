@@ -93,9 +93,18 @@ function findNul(value: unknown, path: PropertyKey[]): PropertyKey[] | null {
   return null;
 }
 
+/** Whether any string or key under `value` contains a NUL byte (no paths built: the common case). */
+function hasNul(value: unknown): boolean {
+  if (typeof value === "string") return value.includes("\0");
+  if (value === null || typeof value !== "object") return false;
+  if (Array.isArray(value)) return value.some(hasNul);
+  for (const k of Object.keys(value)) if (k.includes("\0") || hasNul((value as Record<string, unknown>)[k])) return true;
+  return false;
+}
+
 function checkNul(doc: Record<string, unknown>, members: readonly string[] | null, file: string, base: PropertyKey[]): void {
   for (const key of members ?? Object.keys(doc)) {
-    if (!(key in doc)) continue;
+    if (!(key in doc) || !hasNul(doc[key])) continue;
     const p = findNul(doc[key], [...base, key]);
     if (p) fail(file, p, "contains a NUL byte");
   }

@@ -10,7 +10,9 @@ import { existsSync } from "node:fs";
 import { TsrunError, errnoName, checkErrno } from "../errors.js";
 import type { Sys, SpawnInput, SpawnResult, WaitResult } from "./types.js";
 
-const require = createRequire(import.meta.url);
+// created on first use: import.meta.url costs a file-URL conversion in the bundle, and `state` never loads koffi
+let req: NodeJS.Require | undefined;
+const require = (id: string): any => (req ??= createRequire(import.meta.url))(id);
 
 /** native/build/libtsrun.so, found from dist/src/sys/ or src/sys/ */
 export function libtsrunPath(): string {

@@ -24,8 +24,25 @@ test("containerd's and podman's argument forms take the fast path, with their gl
 test("help, unknown flags and other commands are left to commander", () => {
   for (const argv of [
     ["state", "--help"], ["state"], ["state", "a", "b"], ["--systemd-cgroup", "state", "c1"], ["delete", "c1", "--force"],
-    ["kill", "c1", "9", "extra"], ["--log-format", "xml", "state", "c1"], ["create", "c1"], ["--root"], [],
+    ["kill", "c1", "9", "extra"], ["--log-format", "xml", "state", "c1"], ["--root"], [],
+    ["create"], ["create", "a", "b"], ["create", "--bundle", "-x", "c1"], ["create", "-bx", "c1"], ["create", "--detach", "c1"],
+    ["exec", "c1", "--process", "/p"], ["exec", "c1", "sh"], ["exec", "--env", "A=1", "-p", "/p", "c1"], ["exec", "-p", "c1"], ["exec"],
+    ["run", "--", "c1"], ["run", "--keep=1", "c1"], ["create", "--preserve-fds"], ["run", "--help"],
   ]) assert.equal(parseFast(argv), undefined, argv.join(" "));
+});
+
+test("create and run take the fast path with the option object commander would give", () => {
+  const f = parseFast(["--root", "/r", "create", "--bundle", "/b", "--pid-file=/p", "--console-socket", "/s", "--no-pivot", "c1"]);
+  assert.deepEqual(f?.args, ["c1", { bundle: "/b", pidFile: "/p", consoleSocket: "/s", pivot: false, newKeyring: true, preserveFds: "0" }]);
+  assert.deepEqual(parseFast(["create", "c1"])?.args, ["c1", { bundle: ".", pivot: true, newKeyring: true, preserveFds: "0" }]);
+  assert.deepEqual(parseFast(["run", "-d", "c2", "-b", "/b", "--no-subreaper", "--keep", "-t", "--preserve-fds", "2", "--no-new-keyring"])?.args,
+    ["c2", { bundle: "/b", pivot: true, newKeyring: false, preserveFds: "2", subreaper: false, detach: true, keep: true, tty: true }]);
+});
+
+test("exec with containerd's flags takes the fast path with commander's option object", () => {
+  assert.deepEqual(parseFast(["exec", "--process", "/p.json", "--pid-file=/pid", "-d", "--console-socket", "/s", "c1"])?.args,
+    ["c1", { newPrivs: true, preserveFds: "0", process: "/p.json", pidFile: "/pid", detach: true, consoleSocket: "/s" }]);
+  assert.deepEqual(parseFast(["exec", "-p", "/p", "c1"])?.args, ["c1", { newPrivs: true, preserveFds: "0", process: "/p" }]);
 });
 
 test("fast-path errors look like commander-path errors: one line, exit 1, and in the JSON log", () => {
@@ -34,6 +51,9 @@ test("fast-path errors look like commander-path errors: one line, exit 1, and in
   assert.equal(r.status, 1);
   assert.equal(r.stderr, "container does not exist\n");
   assert.equal(JSON.parse(readFileSync(log, "utf8").trim()).msg, "container does not exist");
+  const c = tsrun(["--root", root, "create", "--bundle", join(tmp, "no-bundle"), "c1"]);
+  assert.equal(c.status, 1);
+  assert.equal(c.stderr, `bundle \`${join(tmp, "no-bundle")}\`: ENOENT\n`);
   const k = tsrun(["--root", root, "kill", "nope", "9"]);
   assert.equal(k.status, 1);
   assert.equal(k.stderr, "container does not exist\n");

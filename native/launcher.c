@@ -1,0 +1,67 @@
+/*
+ * native/build/tsrun: the compiled launcher (bin/tsrun links to it). It does what the
+ * shell launcher bin/tsrun.sh does, without a shell: find the repository from
+ * /proc/self/exe (so it works through symlinks, from any cwd and with an empty
+ * environment), pick the node that built tsrun (dist/node-path, then $TSRUN_NODE,
+ * /usr/local/bin/node, /usr/bin/node), drop NODE_EXTRA_CA_CERTS (it triples node's
+ * start-up) and exec node on dist/bundle/launch.cjs, or dist/src/main.js with
+ * TSRUN_NO_BUNDLE=1 or without a bundle. See docs/PERFORMANCE.md.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static char repo[PATH_MAX];
+
+static int under(char *out, const char *rel) {
+	return snprintf(out, PATH_MAX, "%s/%s", repo, rel) < PATH_MAX;
+}
+
+int main(int argc, char **argv) {
+	ssize_t n = readlink("/proc/self/exe", repo, sizeof repo - 1);
+	if (n <= 0) { perror("tsrun: readlink /proc/self/exe"); return 1; }
+	repo[n] = '\0';
+	for (int up = 0; up < 3; up++) { /* <repo>/native/build/tsrun -> <repo> */
+		char *slash = strrchr(repo, '/');
+		if (!slash || slash == repo) { fprintf(stderr, "tsrun: launcher not under <repo>/native/build\n"); return 1; }
+		*slash = '\0';
+	}
+
+	char recorded[PATH_MAX] = "", path[PATH_MAX];
+	if (under(path, "dist/node-path")) {
+		FILE *f = fopen(path, "re");
+		if (f) {
+			if (!fgets(recorded, sizeof recorded, f)) recorded[0] = '\0';
+			recorded[strcspn(recorded, "\n")] = '\0';
+			fclose(f);
+		}
+	}
+	const char *env_node = getenv("TSRUN_NODE");
+	const char *cands[] = { recorded, env_node ? env_node : "", "/usr/local/bin/node", "/usr/bin/node" };
+	const char *node = NULL;
+	for (size_t i = 0; i < sizeof cands / sizeof cands[0] && !node; i++)
+		if (cands[i][0] && access(cands[i], X_OK) == 0) node = cands[i];
+	if (!node) { fprintf(stderr, "tsrun: node not found (set TSRUN_NODE)\n"); return 1; }
+	unsetenv("NODE_EXTRA_CA_CERTS");
+
+	char script[PATH_MAX];
+	const char *nb = getenv("TSRUN_NO_BUNDLE");
+	if (!(nb && nb[0]) && under(script, "dist/bundle/launch.cjs") && access(script, R_OK) == 0) {
+		/* the bundle with its code cache */
+	} else if (!under(script, "dist/src/main.js")) {
+		fprintf(stderr, "tsrun: path too long\n");
+		return 1;
+	}
+
+	char **args = calloc((size_t)argc + 2, sizeof *args);
+	if (!args) { perror("tsrun: calloc"); return 1; }
+	args[0] = (char *)node;
+	args[1] = script;
+	for (int i = 1; i < argc; i++) args[i + 1] = argv[i];
+	execv(node, args);
+	fprintf(stderr, "tsrun: exec %s: ", node);
+	perror(NULL);
+	return 1;
+}

@@ -1,0 +1,58 @@
+/**
+ * The part of the commander-free fast path that the small `state` bundle shares with
+ * src/fastpath.ts: runc's global flags (only --root, --log, --log-format, --debug) and
+ * running a call with src/cli.ts's error handling. No command modules are imported here.
+ */
+import { Logger } from "./log.js";
+import { TsrunError } from "./errors.js";
+import { makeCtx, type Ctx } from "./context.js";
+import { DEFAULT_ROOT } from "./state/store.js";
+
+export interface FastCall {
+  root: string;
+  log?: string;
+  logFormat: "text" | "json";
+  debug: boolean;
+  run: (ctx: Ctx) => Promise<number | void> | number | void;
+  /** create/run: the id and the option object given to the command (what commander would give) */
+  args?: [string, Record<string, string | boolean>];
+}
+
+export const isArg = (s: string | undefined): s is string => s !== undefined && s !== "" && !s.startsWith("-");
+
+/** The global flags before the command, and the rest of argv; undefined for anything else. */
+export function parseGlobals(argv: readonly string[]): { g: Omit<FastCall, "run">; rest: string[] } | undefined {
+  const g: Omit<FastCall, "run"> = { root: DEFAULT_ROOT, logFormat: "text", debug: false };
+  let i = 0;
+  for (; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith("-")) break;
+    const eq = a.indexOf("=");
+    const name = eq < 0 ? a : a.slice(0, eq);
+    if (name === "--debug" && eq < 0) { g.debug = true; continue; }
+    if (name !== "--root" && name !== "--log" && name !== "--log-format") return undefined;
+    const v = eq < 0 ? argv[++i] : a.slice(eq + 1);
+    if (v === undefined || (eq < 0 && v.startsWith("-"))) return undefined;
+    if (name === "--root") g.root = v;
+    else if (name === "--log") g.log = v;
+    else if (v === "text" || v === "json") g.logFormat = v;
+    else return undefined;
+  }
+  return { g, rest: argv.slice(i) };
+}
+
+/** Run a parsed fast call with src/cli.ts's error handling: one line, exit status 1. */
+export async function runFast(f: FastCall): Promise<number> {
+  const log = new Logger({ file: f.log, format: f.logFormat, debug: f.debug });
+  try {
+    const { nativeSys } = await import("./sys/native.js");
+    const r = await f.run(makeCtx(f.root, log, false, nativeSys));
+    return typeof r === "number" ? r : 0;
+  } catch (e) {
+    if (e instanceof TsrunError) { log.error(e.message); return 1; }
+    const err = e as Error;
+    log.error(`internal error: ${String(err?.message ?? err).split("\n")[0]}`);
+    if (f.debug && err?.stack) process.stderr.write(err.stack + "\n");
+    return 1;
+  }
+}
