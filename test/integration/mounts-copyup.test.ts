@@ -1,5 +1,6 @@
 // tmpcopyup: a tmpfs over a rootfs directory starts with a copy of that directory's contents.
 import { test, before, after } from "node:test";
+import { spawn } from "node:child_process";
 import assert from "node:assert/strict";
 import { chmodSync, chownSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -102,4 +103,33 @@ test("a copy that does not fit fails create in one line naming the file, and lea
   assert.match(r.stderr, /^tmpcopyup mount "tmpfs" on "\/data" \(op \d+\): ENOSPC \(sub\/big\)$/m);
   h.assertGone(id);
   assert.deepEqual(readFileSync("/proc/self/mountinfo", "utf8").split("\n").filter((l) => l.includes(h.tmp)), mountsBefore);
+});
+
+test("a directory swapped for a symlink to the host while the copy runs never brings host files in", async (t) => {
+  const host = join(h.tmp, "host-secret");
+  mkdirSync(host);
+  writeFileSync(join(host, "secret"), "host-only-content\n");
+  const b = h.bundle({
+    mounts: [...(baseConfig().mounts as object[]), tmpfs("/data", ["tmpcopyup"])],
+    process: { args: ["/bin/sh", "-c", "cat /data/sub/secret /data/sub/f 2>/dev/null; true"] },
+  }, { busybox: true });
+  const data = join(b, "rootfs", "data");
+  mkdirSync(join(data, "sub"), { recursive: true });
+  for (let i = 0; i < 50; i++) writeFileSync(join(data, `pad${i}`), "x");   // a longer copy: more room for the race
+  // swap rootfs/data/sub between a directory and a symlink to the host directory, as fast as we can
+  const racer = spawn("/bin/sh", ["-c", `cd '${data}' && while :; do rm -rf sub; ln -s '${host}' sub; rm -f sub; mkdir sub; echo in > sub/f; done`], { stdio: "ignore" });
+  try {
+    const refused = new Set<string>();
+    for (let i = 0; i < 10; i++) {
+      const r = h.run(["run", "--bundle", b, h.id()]);
+      if (r.status !== 0) { assert.ok(oneLineError(r), r.stderr); refused.add(r.stderr.trim()); }
+      assert.doesNotMatch(r.stdout + r.stderr, /host-only-content/, `round ${i}: a host file was copied in`);
+    }
+    t.diagnostic(`refused: ${[...refused].join(" | ") || "none"}`);
+  } finally {
+    racer.kill("SIGKILL");
+    await new Promise((res) => racer.once("exit", res));
+  }
+  assert.deepEqual(readdirSync(host), ["secret"], "the host directory is untouched");
+  assert.deepEqual(h.stateDirs(), []);
 });

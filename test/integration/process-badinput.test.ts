@@ -1,13 +1,12 @@
 // Bad input for mounts, idmaps, capabilities, rlimits and LSMs: one clear line, nothing left behind.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { Harness, requireRoot } from "../helpers/harness.js";
+import { Harness, requireRoot, hostMountsBut } from "../helpers/harness.js";
 import { oneLineError } from "../helpers/cli.js";
 
 let h: Harness;
 let mountsBefore: string;
-before(() => { requireRoot(); h = new Harness(); mountsBefore = readFileSync("/proc/self/mountinfo", "utf8"); });
+before(() => { requireRoot(); h = new Harness(); mountsBefore = hostMountsBut(undefined, h.tmp); });
 after(() => h.cleanup());
 
 const cases: Array<[string, Record<string, unknown>, RegExp]> = [
@@ -41,5 +40,5 @@ for (const [name, patch, re] of cases) {
 }
 
 test("no mount leaked onto the host", () => {
-  assert.equal(readFileSync("/proc/self/mountinfo", "utf8"), mountsBefore);
+  assert.equal(hostMountsBut(undefined, h.tmp), mountsBefore);
 });
