@@ -32,7 +32,7 @@ export function reopenDevNullStdio(): void {
       dup2 = koffi.load("libc.so.6").func("int dup2(int, int)") as (from: number, to: number) => number;
       errno = () => koffi.errno() as number;
     }
-    const n = fs.openSync("/dev/null", "r+")   // libuv opens with O_CLOEXEC;
+    const n = fs.openSync("/dev/null", "r+"); // libuv opens it with O_CLOEXEC
     try {
       if (dup2(n, fd) < 0) throw new TsrunError(`dup2 \`/dev/null\` to fd ${fd}: ${errnoName(errno())}`, errnoName(errno()));
     } finally {

@@ -67,12 +67,24 @@ function containerConfig(name: string, command: string[], logPath: string): Buff
   return Buffer.concat([field(1, field(1, name)), field(2, field(1, img)), ...command.map((a) => field(3, a)), field(11, logPath)]);
 }
 
+/** The memory limit of a container's cgroup, found from its init's /proc/<pid>/cgroup (v1 or v2). */
+function memoryLimit(id: string): number {
+  const st = tsrun(["--root", join(c.runcRoot, "k8s.io"), "state", id]);
+  const pid = JSON.parse(st.stdout).pid as number;
+  const lines = readFileSync(`/proc/${pid}/cgroup`, "utf8").split("\n");
+  const v1 = lines.find((l) => /^\d+:([^:]*,)?memory(,[^:]*)?:/.test(l));
+  const file = v1
+    ? join("/sys/fs/cgroup/memory", v1.split(":")[2], "memory.limit_in_bytes")
+    : join("/sys/fs/cgroup", lines.find((l) => l.startsWith("0::"))!.slice(3), "memory.max");
+  return Number(readFileSync(file, "utf8").trim());
+}
+
 async function status(id: string): Promise<{ state: number; exitCode: number }> {
   const s = sub(await cri.call("RuntimeService/ContainerStatus", field(1, id)), 1);
   return { state: int(s, 3), exitCode: int(s, 7) };
 }
 
-test("CRI: a pod with runtime handler tsrun runs through tsrun: exit code, logs, exec, stop, removal", T, async () => {
+test("CRI: a pod with runtime handler tsrun runs through tsrun: exit code, logs, exec, resource update, stop, removal", T, async () => {
   const logDir = join(c.dir, "pod-logs");
   mkdirSync(logDir, { recursive: true });
   const pod = podConfig(`hello-${process.pid}`, logDir);
@@ -105,6 +117,9 @@ test("CRI: a pod with runtime handler tsrun runs through tsrun: exit code, logs,
   assert.equal(str(ex, 1), "exec out\n");
   assert.equal(str(ex, 2), "exec err\n");
   assert.equal(int(ex, 3), 2);
+  // a resize (the kubelet's UpdateContainerResources): the shim runs `tsrun update --resources -`
+  await cri.call("RuntimeService/UpdateContainerResources", Buffer.concat([field(1, sleeper), field(2, num(4, 96 << 20))]));
+  assert.equal(memoryLimit(sleeper), 96 << 20, "the new memory limit is in the container's cgroup");
   await cri.call("RuntimeService/StopContainer", Buffer.concat([field(1, sleeper), num(2, 1)]));
   assert.equal((await status(sleeper)).state, EXITED);
 
