@@ -23,6 +23,7 @@ import { lsmHost } from "../lsm-host.js";
 import { startIdmapHelpers, runHelperPlan } from "../idmap-helpers.js";
 import { fault } from "../fault.js";
 import { checkProcMounts } from "../spec/procmount.js";
+import { cgroupMountView } from "../plan/cgroup-view.js";
 
 export interface CreateOptions {
   bundle?: string; pidFile?: string; consoleSocket?: string; pivot?: boolean; preserveFds?: string;
@@ -90,12 +91,12 @@ function createWith(ctx: Ctx, id: string, opts: CreateOptions, spec: ReturnType<
     rootfs, bundle, noPivot: opts.pivot === false,
     host: { sourceKind: (p: string) => { try { return fs.statSync(p).isDirectory() ? "dir" as const : "file" as const; } catch { return undefined; } } },
   };
-  const plan = compileInit(spec, planOpts);
+  // cgroupsPath is checked before anything exists
+  const cg = newCgroupManager({ cgroupsPath: spec.linux?.cgroupsPath, id, onMkdir: (d) => recordParent(d) });
+  const plan = compileInit(spec, { ...planOpts, cgroupHierarchies: cgroupMountView(spec, cg.paths) });
   for (const w of plan.warnings) ctx.log.debug(w);
 
   const sys = ctx.sys();
-  // cgroupsPath is checked before anything exists
-  const cg = newCgroupManager({ cgroupsPath: spec.linux?.cgroupsPath, id, onMkdir: (d) => recordParent(d) });
   // a parent cgroup is recorded in the state the moment it exists, so delete can remove it
   const recordParent = (d: string): void => { if (![cg.paths.v2, ...Object.values(cg.paths.v1 ?? {})].includes(d)) { if (!cg.paths.created!.includes(d)) cg.paths.created!.push(d); h.write(st); fault("create-after-cgroup-parent"); } };
   const h = ctx.store().create(id);

@@ -15,6 +15,7 @@ import { planConsole } from "./exec.js";
 import { checkIdMaps, idmapOf } from "./idmap.js";
 import { planProcAttrs } from "./procattrs.js";
 import { recursiveAttrs } from "./mount-recursive.js";
+import { planCgroupV1Mount, type CgroupHierarchy } from "./cgroup-mount.js";
 
 export interface HostView {
   /** stat of a bind source on the host: "dir", "file", or undefined when it does not exist */
@@ -42,6 +43,8 @@ export interface InitOptions {
   seccomp?: SeccompPlan;
   /** mount index → path of a user namespace with that mount's maps (src/idmap-helpers.ts) */
   idmapUserns?: Map<number, string>;
+  /** a cgroup v1/hybrid host: what a `cgroup` mount shows (src/plan/cgroup-mount.ts) */
+  cgroupHierarchies?: CgroupHierarchy[];
 }
 
 const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -120,6 +123,7 @@ function planMount(b: PlanBuilder, spec: Spec, m: Mount, i: number, opts: InitOp
   const o = parseMountOptions(m.options ?? []);
   const isBind = m.type === "bind" || (o.flags & MS.BIND) !== 0;
   let type = m.type;
+  if (type === "cgroup" && !isBind && opts.cgroupHierarchies?.length) return planCgroupV1Mount(b, dest, o, opts.cgroupHierarchies);
   if (type === "cgroup") type = "cgroup2";
   if (isBind) {
     if (!m.source) throw new SpecError(`${where}.source`, "a bind mount needs a source");
