@@ -117,6 +117,7 @@ int proc_attr_op(struct xst *st, const struct tsrun_op *op);
 int mnt_setattr(struct xst *st, const struct tsrun_op *op);
 int mnt_idmap(struct xst *st, const struct tsrun_op *op);
 long mnt_resolve(struct xst *st, const char *path); /* mounts.c */
+long mnt_copyup(struct xst *st, int src, int dst);  /* copyup.c: copy the tree under src into dst */
 long x_send_msg(struct xst *st, uint32_t type, int32_t pid);
 /* console.c: OP_SETUP_CONSOLE */
 int con_setup(struct xst *st, const struct tsrun_op *op);

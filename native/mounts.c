@@ -337,7 +337,7 @@ int mnt_mount(struct xst *st, const struct tsrun_op *op)
 {
   const struct tsrun_sys *s = st->sys;
   const char *src = x_str(st, op->s[0]), *dest = x_str(st, op->s[1]);
-  long srcfd = -1, fd = -1, r;
+  long srcfd = -1, fd = -1, under = -1, r;
   int bind = (op->flags & OPF_BIND) != 0, mkfile = (op->flags & OPF_MKFILE) != 0, is_root;
   struct stat sb;
 
@@ -366,12 +366,28 @@ int mnt_mount(struct xst *st, const struct tsrun_op *op)
       goto out;
     }
   }
+  /* tmpcopyup: this fd keeps reading what the new mount will hide */
+  if ((op->flags & OPF_TMPCOPYUP) &&
+      (under = s->openat((int)fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0)) < 0) {
+    r = under;
+    goto out;
+  }
   r = s->mount(bind ? fd_path(g_src, srcfd) : src, target(st, fd, g_dest), x_str(st, op->s[2]),
                op->a, x_str(st, op->s[3]));
   xclose(st, &fd);
   xclose(st, &srcfd);
   if (r < 0)
     goto out;
+  if (under >= 0) {
+    long top = resolve(st, g_dest, 0, 0);
+    fd = top < 0 ? top : s->openat((int)top, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+    xclose(st, &top);
+    r = fd < 0 ? fd : mnt_copyup(st, (int)under, (int)fd);
+    xclose(st, &fd);
+    xclose(st, &under);
+    if (r < 0)
+      goto out;
+  }
   /* fds opened before the mount see what is underneath it: reopen */
   if (is_root && (r = reopen_root(st, st->rootpath)) < 0)
     return (int)r;
@@ -389,6 +405,7 @@ int mnt_mount(struct xst *st, const struct tsrun_op *op)
 out:
   xclose(st, &fd);
   xclose(st, &srcfd);
+  xclose(st, &under);
   return (int)r;
 }
 

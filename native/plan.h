@@ -100,6 +100,7 @@ enum tsrun_opcode {
 #define OPF_OPTIONAL       0x20u /* ENOENT is not an error */
 #define OPF_CHECK_PROCFS   0x40u /* OP_MOUNT: destination must not be a symlink / must be a real dir */
 #define OPF_DEFER          0x80u /* OP_SECCOMP: load inside OP_EXEC, after the fd cleanup, right before execve */
+#define OPF_TMPCOPYUP    0x1000u /* OP_MOUNT: copy what was under the destination into the new mount (copyup.c) */
 
 /*
  * OP_MOUNT: s0=source s1=destination (relative to the rootfs, resolved inside it)

@@ -153,10 +153,10 @@ function planMount(b: PlanBuilder, spec: Spec, m: Mount, i: number, opts: InitOp
   }
   const later = o.data.find((x) => EXTRA_OPTIONS.includes(x));
   if (later === "idmap" || later === "ridmap" || m.uidMappings?.length) throw new SpecError(`${where}.options`, "idmapped mounts must be bind mounts");
-  if (later !== undefined) throw new SpecError(`${where}.options`, `mount option "${later}" is not supported by tsrun yet`);
-  let flags = 0;
+  if (later !== undefined && (later !== "tmpcopyup" || type !== "tmpfs")) throw new SpecError(`${where}.options`, `mount option "${later}" is not supported by tsrun yet`);
+  let flags = later === "tmpcopyup" ? OpFlag.TMPCOPYUP : 0;
   if (type === "proc" || type === "sysfs") flags |= OpFlag.CHECK_PROCFS;
-  const data = o.data.filter((x) => !RECURSIVE_OPTIONS.includes(x));
+  const data = o.data.filter((x) => !RECURSIVE_OPTIONS.includes(x) && x !== "tmpcopyup");
   const dataStr = data.length ? data.join(",") : undefined;
   b.op(Op.MOUNT, `mount "${type ?? m.source ?? ""}" on "${dest}"`, {
     flags, a: o.flags & ~MS.REMOUNT, c: o.propagation, s: [m.source ?? type, dest, type, dataStr],

@@ -24,7 +24,7 @@ export const opName = new Map<number, string>(Object.entries(Op).map(([k, v]) =>
 
 export const OpFlag = {
   MKFILE: 0x01, BIND: 0x02, REMOUNT_BIND: 0x04, BIND_FALLBACK: 0x08, RETRY_LATER: 0x10, OPTIONAL: 0x20,
-  CHECK_PROCFS: 0x40, DEFER: 0x80,
+  CHECK_PROCFS: 0x40, DEFER: 0x80, TMPCOPYUP: 0x1000,
 } as const;
 
 /** Namespace type (OCI name) → CLONE_NEW* flag. The single table for validation, plans and features. */

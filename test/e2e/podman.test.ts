@@ -243,3 +243,28 @@ test("bind mounts with -v: read-write and :ro", T, async () => {
   assert.match(ro.stderr, /Read-only file system/);
   assert.ok(!existsSync(join(vol, "nope")));
 });
+
+test("--pids-limit and --memory: the container sees its own limits under /sys/fs/cgroup, read-only", T, async () => {
+  const r = await run(["--pids-limit", "50", "--memory", "64m", img, "sh", "-c",
+    "cat /sys/fs/cgroup/pids/pids.max; cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max; touch /sys/fs/cgroup/x 2>&1; ls /sys/fs/cgroup | grep -c libpod_parent"]);
+  assert.equal(r.stdout.split("\n")[0], "50", r.stderr);
+  assert.equal(r.stdout.split("\n")[1], "67108864");
+  assert.match(r.stdout, /Read-only file system/);
+  assert.match(r.stdout, /\n0\n$/, "no other container's cgroups are visible");
+  // the limit is enforced: a fork bomb stops at 50 processes
+  const bomb = await run(["--pids-limit", "20", img, "sh", "-c", "for i in $(seq 40); do sleep 5 & done 2>/dev/null; echo spawned; ls /proc | grep -c '^[0-9]'"]);
+  assert.match(bomb.stdout, /spawned/);
+  assert.ok(Number(bomb.stdout.trim().split("\n").pop()) <= 20, `at most 20 processes: ${bomb.stdout}`);
+});
+
+test("--read-only: / refuses writes, the tmpfs mounts podman adds work and keep the image's files", T, async () => {
+  const r = await run(["--read-only", img, "sh", "-c", "touch /x 2>&1; echo w > /tmp/y && cat /tmp/y; ls /run/.containerenv; echo w > /var/tmp/z && echo var-tmp-ok"]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /Read-only file system/);
+  assert.match(r.stdout, /^w$/m);
+  assert.match(r.stdout, /\/run\/.containerenv/);
+  assert.match(r.stdout, /var-tmp-ok/);
+  // --tmpfs copies what the image has there into the new tmpfs (podman's tmpcopyup option)
+  const t = await run(["--read-only", "--tmpfs", "/etc", img, "sh", "-c", "head -1 /etc/passwd; echo x > /etc/new && echo etc-writable"]);
+  assert.equal(t.stdout, "root:x:0:0:root:/root:/bin/sh\netc-writable\n", t.stderr);
+});
