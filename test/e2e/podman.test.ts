@@ -172,7 +172,7 @@ test("a container that stops by itself shows as exited with its code; kill and r
   assert.equal(rm.code, 0, rm.stderr);
 });
 
-test("pause and unpause: ps and inspect show it, the processes really stop", T, async () => {
+test("pause and unpause: ps and inspect show it, exec is refused while paused", T, async () => {
   const name = p.name("pause");
   await detached(name);
   const pause = await p.podman(["pause", name]);
@@ -251,18 +251,19 @@ test("--pids-limit and --memory: the container sees its own limits under /sys/fs
   assert.equal(r.stdout.split("\n")[1], "67108864");
   assert.match(r.stdout, /Read-only file system/);
   assert.match(r.stdout, /\n0\n$/, "no other container's cgroups are visible");
-  // the limit is enforced: a fork bomb stops at 50 processes
-  const bomb = await run(["--pids-limit", "20", img, "sh", "-c", "for i in $(seq 40); do sleep 5 & done 2>/dev/null; echo spawned; ls /proc | grep -c '^[0-9]'"]);
-  assert.match(bomb.stdout, /spawned/);
-  assert.ok(Number(bomb.stdout.trim().split("\n").pop()) <= 20, `at most 20 processes: ${bomb.stdout}`);
+  // the limit is enforced: the 11th process cannot be forked
+  const bomb = await run(["--pids-limit", "10", img, "sh", "-c", "for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do sleep 2 & done; echo spawned"]);
+  assert.notEqual(bomb.code, 0);
+  assert.match(bomb.stderr, /can't fork: Resource temporarily unavailable/);
+  assert.doesNotMatch(bomb.stdout, /spawned/);
 });
 
 test("--read-only: / refuses writes, the tmpfs mounts podman adds work and keep the image's files", T, async () => {
-  const r = await run(["--read-only", img, "sh", "-c", "touch /x 2>&1; echo w > /tmp/y && cat /tmp/y; ls /run/.containerenv; echo w > /var/tmp/z && echo var-tmp-ok"]);
+  const r = await run(["--read-only", img, "sh", "-c", "touch /x 2>&1; echo w > /tmp/y && cat /tmp/y; echo w > /run/r && echo run-ok; echo w > /var/tmp/z && echo var-tmp-ok"]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /Read-only file system/);
   assert.match(r.stdout, /^w$/m);
-  assert.match(r.stdout, /\/run\/.containerenv/);
+  assert.match(r.stdout, /run-ok/);
   assert.match(r.stdout, /var-tmp-ok/);
   // --tmpfs copies what the image has there into the new tmpfs (podman's tmpcopyup option)
   const t = await run(["--read-only", "--tmpfs", "/etc", img, "sh", "-c", "head -1 /etc/passwd; echo x > /etc/new && echo etc-writable"]);
