@@ -1,4 +1,5 @@
-// A `cgroup` mount on a v1/hybrid host: tmpfs plus the container's own hierarchies, as runc shows them.
+// Spec shapes podman sends: a cgroup mount on a v1/hybrid host (tmpfs plus the container's own
+// hierarchies, as runc shows them), device fileModes with type bits.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parseMountinfo } from "../../src/cgroup/mountinfo.js";
@@ -58,4 +59,15 @@ test("a read-only cgroup mount compiles to tmpfs, read-only binds of the contain
   const bind = plan.ops[from + 1];
   assert.equal(Number(bind.b) & 1, 1, "the binds are read-only");
   assert.ok(!ops.some((d) => /cgroup2/.test(d)), "no cgroup2 mount of the host's tree");
+});
+
+test("a device fileMode with the file type bits (podman sends S_IFCHR|0644 = 8612) is accepted; the permission bits are used", () => {
+  const spec = parseSpec(JSON.stringify({
+    ociVersion: "1.0.2", root: { path: "rootfs" }, process: { args: ["true"], cwd: "/" },
+    linux: { namespaces: [{ type: "mount" }], devices: [{ path: "/dev/fuse", type: "c", major: 10, minor: 229, fileMode: 8612, uid: 0, gid: 0 }] },
+  }));
+  const plan = compileInit(spec, { rootfs: "/r", bundle: "/b", noPivot: false, host: { sourceKind: () => "dir" } });
+  const op = plan.ops.find((o) => o.describe === 'mknod "/dev/fuse"');
+  assert.ok(op);
+  assert.equal(Number(op.a), 0o20644);
 });
