@@ -24,6 +24,7 @@ import { startIdmapHelpers, runHelperPlan } from "../idmap-helpers.js";
 import { fault } from "../fault.js";
 import { checkProcMounts } from "../spec/procmount.js";
 import { cgroupMountView } from "../plan/cgroup-view.js";
+import { cgroupsPathFor } from "../cgroup/systemd-path.js";
 
 export interface CreateOptions {
   bundle?: string; pidFile?: string; consoleSocket?: string; pivot?: boolean; preserveFds?: string;
@@ -92,7 +93,7 @@ function createWith(ctx: Ctx, id: string, opts: CreateOptions, spec: ReturnType<
     host: { sourceKind: (p: string) => { try { return fs.statSync(p).isDirectory() ? "dir" as const : "file" as const; } catch { return undefined; } } },
   };
   // cgroupsPath is checked before anything exists
-  const cg = newCgroupManager({ cgroupsPath: spec.linux?.cgroupsPath, id, onMkdir: (d) => recordParent(d) });
+  const cg = newCgroupManager({ cgroupsPath: cgroupsPathFor(spec.linux?.cgroupsPath, id), id, onMkdir: (d) => recordParent(d) });
   const plan = compileInit(spec, { ...planOpts, cgroupHierarchies: cgroupMountView(spec, cg.paths) });
   for (const w of plan.warnings) ctx.log.debug(w);
 

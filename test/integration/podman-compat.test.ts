@@ -1,5 +1,6 @@
-// Mount behaviour podman's configs rely on: tmpfs with "tmpcopyup" (podman --read-only, --tmpfs)
-// and a "cgroup" mount that shows the container's own cgroups (v1/hybrid hosts, as runc does).
+// What podman's configs and calls rely on: tmpfs with "tmpcopyup" (podman --read-only, --tmpfs), a
+// "cgroup" mount that shows the container's own cgroups (v1/hybrid hosts, as runc does), and
+// --systemd-cgroup with a "slice:prefix:name" cgroupsPath.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { chownSync, chmodSync, existsSync, mkdirSync, symlinkSync, writeFileSync, readdirSync } from "node:fs";
@@ -58,4 +59,21 @@ test("the cgroup mount shows the container's own cgroups and limits, read-only",
   if (!pureV2) assert.equal(others, "0", "the host's tsrun/ parent cgroup is not visible");
   assert.equal(ro, "read-only");
   if (!pureV2) assert.ok(readdirSync("/sys/fs/cgroup/pids").length > 0);
+});
+
+test("--systemd-cgroup: slice:prefix:name puts the container where systemd would, and delete removes it", () => {
+  const slice = `tsrunit${process.pid}.slice`;
+  const id = h.id("sd");
+  const b = h.bundle({
+    linux: { ...(baseConfig().linux as object), cgroupsPath: `${slice}:s7b:${id}` },
+    process: { args: ["/bin/sh", "-c", "grep ':pids:' /proc/self/cgroup || grep '^0::' /proc/self/cgroup"] },
+  }, { busybox: true });
+  const r = h.run(["--systemd-cgroup", "run", "--bundle", b, id]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.ok(r.stdout.trim().endsWith(`/${slice}/s7b-${id}.scope`), r.stdout);
+  const pure = existsSync("/sys/fs/cgroup/cgroup.controllers");
+  assert.ok(!existsSync(join("/sys/fs/cgroup", pure ? "" : "pids", slice)), "the slice tsrun made is gone after delete");
+  const bad = h.run(["--systemd-cgroup", "create", "--bundle", h.bundle({ linux: { ...(baseConfig().linux as object), cgroupsPath: "/not/systemd" } }), h.id("sdbad")]);
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr.trim(), /^[^\n]*"\/not\/systemd" is not a systemd "slice:prefix:name" path[^\n]*$/);
 });
