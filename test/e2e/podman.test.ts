@@ -269,3 +269,32 @@ test("--read-only: / refuses writes, the tmpfs mounts podman adds work and keep 
   const t = await run(["--read-only", "--tmpfs", "/etc", img, "sh", "-c", "head -1 /etc/passwd; echo x > /etc/new && echo etc-writable"]);
   assert.equal(t.stdout, "root:x:0:0:root:/root:/bin/sh\netc-writable\n", t.stderr);
 });
+
+test("--init: podman's catatonit is pid 1, the command is its child, exit codes and stop pass through", T, async () => {
+  assert.ok(existsSync("/usr/libexec/podman/catatonit"), "podman --init needs catatonit: apt-get install catatonit");
+  const r = await run(["--init", img, "sh", "-c", "cat /proc/1/cmdline | tr '\\0' ' '; echo; exit 5"]);
+  assert.equal(r.code, 5, r.stderr);
+  assert.match(r.stdout, /^\/run\/podman-init -- sh -c/);
+  const name = p.name("init");
+  const d = await p.podman(["run", "-d", "--init", "--name", name, img, "sleep", "1000"]);
+  assert.equal(d.code, 0, d.stderr);
+  const stop = await p.podman(["stop", "-t", "10", name]);
+  assert.equal(stop.code, 0, stop.stderr);
+  assert.doesNotMatch(stop.stderr, /resorting to SIGKILL/, "catatonit passes SIGTERM on to sleep");
+  assert.equal(await inspect(name, "{{.State.ExitCode}}"), "143");
+  await p.podman(["rm", "-f", name]);
+});
+
+test("--privileged, --cap-drop ALL and --device: capabilities and device nodes as podman asks", T, async () => {
+  const mnt = "mount -t tmpfs none /tmp && echo mounted";
+  const priv = await run(["--privileged", img, "sh", "-c", mnt]);
+  assert.equal(priv.stdout, "mounted\n", priv.stderr);
+  const plain = await run([img, "sh", "-c", mnt]);
+  assert.notEqual(plain.code, 0, "without --privileged, mount is refused");
+  assert.match(plain.stderr, /Operation not permitted|Permission denied/);
+  const none = await run(["--cap-drop", "ALL", img, "grep", "CapEff", "/proc/self/status"]);
+  assert.match(none.stdout, /CapEff:\s+0000000000000000/, none.stderr);
+  const dev = await run(["--device", "/dev/fuse", img, "stat", "-c", "%F %t:%T %a", "/dev/fuse"]);
+  assert.equal(dev.code, 0, dev.stderr);
+  assert.equal(dev.stdout.trim(), "character special file a:e5 666");
+});
