@@ -291,7 +291,7 @@ test("--privileged, --cap-drop ALL and --device: capabilities and device nodes a
   assert.equal(priv.stdout, "mounted\n", priv.stderr);
   const plain = await run([img, "sh", "-c", mnt]);
   assert.notEqual(plain.code, 0, "without --privileged, mount is refused");
-  assert.match(plain.stderr, /Operation not permitted|Permission denied/);
+  assert.match(plain.stderr, /permission denied/i);
   const none = await run(["--cap-drop", "ALL", img, "grep", "CapEff", "/proc/self/status"]);
   assert.match(none.stdout, /CapEff:\s+0000000000000000/, none.stderr);
   const dev = await run(["--device", "/dev/fuse", img, "stat", "-c", "%F %t:%T %a", "/dev/fuse"]);
