@@ -194,6 +194,10 @@ test("run -t: the process gets a terminal, its output and exit code come back", 
   assert.equal(r.code, 4, r.stdout + r.stderr);
   assert.match(r.stdout, /\/dev\/pts\/\d+/);
   assert.match(r.stdout, /stdin-is-a-tty/);
+  // -it: what the user types reaches the shell, its answers and exit code come back
+  const it = await inPty(`${p.podmanEnvLine()} run --rm -it ${img} sh`, { env: p.clientEnv, input: "echo typed-$((1+2))\nexit 7\n" });
+  assert.equal(it.code, 7, it.stdout + it.stderr);
+  assert.match(it.stdout, /^typed-3\r?$/m);
 });
 
 test("podman's default seccomp profile is enforced, and seccomp=unconfined turns it off", T, async () => {
