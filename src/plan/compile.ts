@@ -288,7 +288,7 @@ export function compileInit(spec: Spec, opts: InitOptions): Plan {
   const p = spec.process;
   if (p?.oomScoreAdj !== undefined) b.op(Op.OOM_SCORE_ADJ, "write /proc/self/oom_score_adj", { a: BigInt(p.oomScoreAdj) });
 
-  const prop = spec.linux?.rootfsPropagation;
+  const prop = spec.linux?.rootfsPropagation?.replace(/^r/, ""); // always applied with MS_REC
   const propFlags: Record<string, number> = {
     shared: MS.SHARED, slave: MS.SLAVE, private: MS.PRIVATE, unbindable: MS.UNBINDABLE,
   };

@@ -246,6 +246,9 @@ test("bind mounts with -v: read-write and :ro", T, async () => {
   assert.equal(ro.stdout, "from the host\n");
   assert.match(ro.stderr, /Read-only file system/);
   assert.ok(!existsSync(join(vol, "nope")));
+  // --mount with bind-propagation makes podman ask for rootfsPropagation "rslave"
+  const prop = await run(["--mount", `type=bind,src=${vol},dst=/data,bind-propagation=rslave`, img, "cat", "/data/in"]);
+  assert.equal(prop.stdout, "from the host\n", prop.stderr);
 });
 
 test("--pids-limit and --memory: the container sees its own limits under /sys/fs/cgroup, read-only", T, async () => {

@@ -71,3 +71,14 @@ test("a device fileMode with the file type bits (podman sends S_IFCHR|0644 = 861
   assert.ok(op);
   assert.equal(Number(op.a), 0o20644);
 });
+
+test('rootfsPropagation "rslave" / "rshared" (podman with bind-propagation) is accepted, as runc does', () => {
+  for (const [prop, describe] of [["rslave", "make / a slave mount"], ["rshared", "make / shared"]]) {
+    const spec = parseSpec(JSON.stringify({
+      ociVersion: "1.0.2", root: { path: "rootfs" }, process: { args: ["true"], cwd: "/" },
+      linux: { namespaces: [{ type: "mount" }], rootfsPropagation: prop },
+    }));
+    const ops = compileInit(spec, { rootfs: "/r", bundle: "/b", noPivot: false, host: { sourceKind: () => "dir" } }).ops.map((o) => o.describe);
+    assert.ok(ops.includes(describe), `${prop}: ${ops.join(", ")}`);
+  }
+});
