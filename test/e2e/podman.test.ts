@@ -3,7 +3,7 @@
 // Every scenario checks what a podman user sees: exit codes, output, errors, container state.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Podman } from "./harness/podman.js";
 import { buildImage } from "./harness/image.js";
@@ -56,6 +56,14 @@ async function detached(name: string, extra: string[] = []): Promise<string> {
   return id;
 }
 
+/** tsrun state dirs (under its default root) of containers whose bundle is in this podman's storage. */
+function ourTsrunStates(): string[] {
+  if (!existsSync("/run/tsrun")) return [];
+  return readdirSync("/run/tsrun").filter((id) => {
+    try { return readFileSync(join("/run/tsrun", id, "state.json"), "utf8").includes(p.dir); } catch { return false; }
+  });
+}
+
 /** tsrun keeps nothing of a removed container in its default state root (podman passes no --root). */
 function assertNoTsrunState(id: string): void {
   assert.ok(!existsSync(join("/run/tsrun", id)), `tsrun state of ${id} left in /run/tsrun`);
@@ -92,6 +100,17 @@ test("a missing command: podman exits 127 and shows tsrun's error text", T, asyn
   const abs = await run([img, "/bin/no-such-file"]);
   assert.equal(abs.code, 127, abs.stderr);
   assert.match(abs.stderr, /no such file or directory/);
+});
+
+test("a create that fails in tsrun: podman exits 126 with tsrun's one-line error, and keeps nothing", T, async () => {
+  const name = p.name("fail");
+  // above fs.nr_open: the kernel refuses it even to root
+  const r = await run(["--name", name, "--ulimit", "nofile=2000000:2000000", img, "true"]);
+  assert.equal(r.code, 126, r.stderr);
+  assert.match(r.stderr, /setrlimit RLIMIT_NOFILE \(op \d+\): EPERM/);
+  assert.ok(r.stderr.includes(TSRUN), r.stderr);
+  assert.equal(await psStatus(name), "");
+  assert.deepEqual(ourTsrunStates(), [], "no tsrun state of this podman's containers is left");
 });
 
 test("stdout and stderr are captured, stdin reaches the container with -i", T, async () => {
