@@ -10,6 +10,7 @@ import { TsrunError } from "./errors.js";
 import { makeCtx, type Ctx } from "./context.js";
 import { DEFAULT_ROOT } from "./state/store.js";
 import { VERSION, SPEC_VERSION } from "./version.js";
+import { cgroupDriver } from "./cgroup/systemd-path.js";
 
 type Action = (ctx: Ctx, ...args: any[]) => Promise<number | void> | number | void;
 
@@ -23,7 +24,7 @@ export async function main(argv: string[]): Promise<number> {
   let exitCode = 0;
   const run = (load: () => Promise<{ default: Action }>) => async (...args: any[]) => {
     const g = program.opts();
-    if (g.systemdCgroup) throw new TsrunError("--systemd-cgroup is not supported yet: use cgroupfs paths");
+    if (g.systemdCgroup) cgroupDriver.systemd = true;  // slice:prefix:name cgroupsPath (src/cgroup/systemd-path.ts)
     const [mod, { nativeSys }] = await Promise.all([load(), import("./sys/native.js")]);
     const ctx = makeCtx(g.root, log, g.rootless === true || g.rootless === "true", nativeSys);
     const cmdArgs = args.slice(0, -1); // drop the Command object commander appends
@@ -41,7 +42,7 @@ export async function main(argv: string[]): Promise<number> {
     .option("--log <file>", "log file for errors (containerd reads it)")
     .addOption(new Option("--log-format <format>", "log format").choices(["text", "json"]).default("text"))
     .option("--debug", "enable debug logging")
-    .option("--systemd-cgroup", "use systemd cgroup driver (not supported yet)")
+    .option("--systemd-cgroup", "cgroupsPath is slice:prefix:name (made where systemd puts that unit)")
     .option("--rootless <value>", "ignored: tsrun decides from the euid", "auto")
     .option("--criu <path>", "ignored: checkpoint/restore is not supported")
     .version(versionText(), "-v, --version", "print the version")

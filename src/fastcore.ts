@@ -30,6 +30,7 @@ export function parseGlobals(argv: readonly string[]): { g: Omit<FastCall, "run"
     const eq = a.indexOf("=");
     const name = eq < 0 ? a : a.slice(0, eq);
     if (name === "--debug" && eq < 0) { g.debug = true; continue; }
+    if (name === "--systemd-cgroup" && eq < 0) continue; // cgroup paths come from config.json (slice:prefix:name) or state.json
     if (name !== "--root" && name !== "--log" && name !== "--log-format") return undefined;
     const v = eq < 0 ? argv[++i] : a.slice(eq + 1);
     if (v === undefined || (eq < 0 && v.startsWith("-"))) return undefined;

@@ -27,6 +27,8 @@ import { checkProcMounts } from "../spec/procmount.js";
 import { hasOwnMountNs } from "../plan/no-mountns.js";
 import { hostMountsBefore, detachHostMounts } from "../host-mounts.js";
 import { reopenDevNullStdio } from "../sys/devnull.js";
+import { cgroupMountView } from "../plan/cgroup-view.js";
+import { cgroupsPathFor } from "../cgroup/systemd-path.js";
 
 export interface CreateOptions {
   bundle?: string; pidFile?: string; consoleSocket?: string; pivot?: boolean; preserveFds?: string;
@@ -94,12 +96,12 @@ function createWith(ctx: Ctx, id: string, opts: CreateOptions, spec: ReturnType<
     rootfs, bundle, noPivot: opts.pivot === false,
     host: { sourceKind: (p: string) => { try { return fs.statSync(p).isDirectory() ? "dir" as const : "file" as const; } catch { return undefined; } } },
   };
-  const plan = compileInit(spec, planOpts);
+  // cgroupsPath is checked before anything exists
+  const cg = newCgroupManager({ cgroupsPath: cgroupsPathFor(spec.linux?.cgroupsPath, id), id, beforeMkdir: (d) => recordParent(d), onMkdir: (d) => { if (!isLeaf(d)) fault("create-after-cgroup-parent"); } });
+  const plan = compileInit(spec, { ...planOpts, cgroupHierarchies: cgroupMountView(spec, cg.paths) });
   for (const w of plan.warnings) ctx.log.debug(w);
 
   const sys = ctx.sys();
-  // cgroupsPath is checked before anything exists
-  const cg = newCgroupManager({ cgroupsPath: spec.linux?.cgroupsPath, id, beforeMkdir: (d) => recordParent(d), onMkdir: (d) => { if (!isLeaf(d)) fault("create-after-cgroup-parent"); } });
   // a parent cgroup is recorded in the state before it is made, so delete can remove it (if unused)
   // whenever tsrun dies; the leaves are in the state from the start
   const isLeaf = (d: string): boolean => [cg.paths.v2, ...Object.values(cg.paths.v1 ?? {})].includes(d);

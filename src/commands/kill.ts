@@ -24,7 +24,13 @@ export default function kill(ctx: Ctx, id: string, signal: string | undefined, o
     let fd: number;
     try { fd = sys.pidfdOpen(st.pid); } catch { throw new TsrunError("container not running"); }
     if (!isAlive(st.initStartTime, readProcStat(st.pid))) throw new TsrunError("container not running");
-    sys.pidfdSendSignal(fd, sig);
+    try {
+      sys.pidfdSendSignal(fd, sig);
+    } catch (e) {
+      // init exited between the checks and the signal: the text podman and containerd match
+      if ((e as TsrunError).code === "ESRCH") throw new TsrunError("container not running");
+      throw e;
+    }
     fault("kill-after-signal");
     return 0;
   } finally {

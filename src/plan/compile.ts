@@ -16,6 +16,7 @@ import { checkIdMaps, idmapOf } from "./idmap.js";
 import { planProcAttrs } from "./procattrs.js";
 import { recursiveAttrs } from "./mount-recursive.js";
 import { checkNoMountNs } from "./no-mountns.js";
+import { planCgroupV1Mount, type CgroupHierarchy } from "./cgroup-mount.js";
 
 export interface HostView {
   /** stat of a bind source on the host: "dir", "file", or undefined when it does not exist */
@@ -43,6 +44,8 @@ export interface InitOptions {
   seccomp?: SeccompPlan;
   /** mount index → path of a user namespace with that mount's maps (src/idmap-helpers.ts) */
   idmapUserns?: Map<number, string>;
+  /** a cgroup v1/hybrid host: what a `cgroup` mount shows (src/plan/cgroup-mount.ts) */
+  cgroupHierarchies?: CgroupHierarchy[];
 }
 
 const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -121,6 +124,7 @@ function planMount(b: PlanBuilder, spec: Spec, m: Mount, i: number, opts: InitOp
   const o = parseMountOptions(m.options ?? []);
   const isBind = m.type === "bind" || (o.flags & MS.BIND) !== 0;
   let type = m.type;
+  if (type === "cgroup" && !isBind && opts.cgroupHierarchies?.length) return planCgroupV1Mount(b, dest, o, opts.cgroupHierarchies);
   if (type === "cgroup") type = "cgroup2";
   if (isBind) {
     if (!m.source) throw new SpecError(`${where}.source`, "a bind mount needs a source");
@@ -155,6 +159,12 @@ function planMount(b: PlanBuilder, spec: Spec, m: Mount, i: number, opts: InitOp
   let flags = 0;
   if (type === "proc" || type === "sysfs") flags |= OpFlag.CHECK_PROCFS;
   const data = o.data.filter((x) => !RECURSIVE_OPTIONS.includes(x) && !EXTRA_OPTIONS.includes(x));
+  const later = o.data.find((x) => EXTRA_OPTIONS.includes(x));
+  if (later === "idmap" || later === "ridmap" || m.uidMappings?.length) throw new SpecError(`${where}.options`, "idmapped mounts must be bind mounts");
+  if (later !== undefined && (later !== "tmpcopyup" || type !== "tmpfs")) throw new SpecError(`${where}.options`, `mount option "${later}" is not supported by tsrun yet`);
+  let flags = later === "tmpcopyup" ? OpFlag.TMPCOPYUP : 0;
+  if (type === "proc" || type === "sysfs") flags |= OpFlag.CHECK_PROCFS;
+  const data = o.data.filter((x) => !RECURSIVE_OPTIONS.includes(x) && x !== "tmpcopyup");
   const dataStr = data.length ? data.join(",") : undefined;
   // tmpcopyup (native/copyup.c): the tmpfs root takes the directory's mode unless the data sets one
   b.op(copyup ? Op.MOUNT_COPYUP : Op.MOUNT, `${copyup ? "tmpcopyup " : ""}mount "${type ?? m.source ?? ""}" on "${dest}"`, {
@@ -290,7 +300,7 @@ export function compileInit(spec: Spec, opts: InitOptions): Plan {
   const p = spec.process;
   if (p?.oomScoreAdj !== undefined) b.op(Op.OOM_SCORE_ADJ, "write /proc/self/oom_score_adj", { a: BigInt(p.oomScoreAdj) });
 
-  const prop = spec.linux?.rootfsPropagation;
+  const prop = spec.linux?.rootfsPropagation?.replace(/^r/, ""); // always applied with MS_REC
   const propFlags: Record<string, number> = {
     shared: MS.SHARED, slave: MS.SLAVE, private: MS.PRIVATE, unbindable: MS.UNBINDABLE,
   };

@@ -120,5 +120,8 @@ export const int64 = integer("-9223372036854775808", "9223372036854775807");
 export const anyInt = integer(null, null);
 /** integer, minimum 1 (hook timeout) */
 export const positiveInt = integer("1", null);
-/** FileMode: 0..0777 given in decimal */
-export const fileMode = integer("0", "511");
+/**
+ * FileMode in decimal. The spec's schema says 0..0777, but podman (Go's os.FileMode) also sends
+ * the file type bits (S_IFCHR|0644 = 8612) and runc accepts that: only the permission bits are used.
+ */
+export const fileMode = integer("0", "4294967295");

@@ -189,7 +189,8 @@ export const linuxSchema = obj({
   devices: arr(deviceSchema).optional(),
   netDevices: map(netDeviceSchema).optional(),
   cgroupsPath: str.optional(),
-  rootfsPropagation: oneOf("rootfs propagation", ["private", "shared", "slave", "unbindable"]).optional(),
+  // runc also takes the recursive names; podman sends "rslave"/"rshared" with a bind-propagation mount
+  rootfsPropagation: oneOf("rootfs propagation", ["private", "shared", "slave", "unbindable", "rprivate", "rshared", "rslave", "runbindable"]).optional(),
   resources: resourcesSchema.optional(),
   intelRdt: intelRdtSchema.optional(),
   sysctl: mapStringString.optional(),

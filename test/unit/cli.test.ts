@@ -64,7 +64,7 @@ test("bad input is one line and exit 1: unknown container, bad id, bad flag, bad
     [["--root", root, "start"], /missing required argument/],
     [["--root", root, "--log-format", "xml", "list"], /log-format/],
     [["--root", root, "create", "--bundle", join(tmp, "missing"), "c1"], /bundle `.*missing`: ENOENT/],
-    [["--root", root, "--systemd-cgroup", "state", "x"], /systemd-cgroup is not supported/],
+    [["--root", root, "--systemd-cgroup", "state", "x"], /^container does not exist$/m],
   ];
   for (const [args, re] of cases) {
     const r = tsrun(args);

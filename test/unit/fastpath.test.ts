@@ -19,11 +19,12 @@ test("containerd's and podman's argument forms take the fast path, with their gl
   assert.ok(parseFast(["state", "c1"]));
   assert.ok(parseFast(["--root=/r", "kill", "--all", "c1", "9"]));
   assert.ok(parseFast(["start", "c1"]));
+  assert.ok(parseFast(["--systemd-cgroup", "kill", "c1", "9"]), "podman with cgroup_manager=systemd passes it to every call");
 });
 
 test("help, unknown flags and other commands are left to commander", () => {
   for (const argv of [
-    ["state", "--help"], ["state"], ["state", "a", "b"], ["--systemd-cgroup", "state", "c1"], ["delete", "c1", "--force"],
+    ["state", "--help"], ["state"], ["state", "a", "b"], ["delete", "c1", "--force"],
     ["kill", "c1", "9", "extra"], ["--log-format", "xml", "state", "c1"], ["--root"], [],
     ["create"], ["create", "a", "b"], ["create", "--bundle", "-x", "c1"], ["create", "-bx", "c1"], ["create", "--detach", "c1"],
     ["exec", "c1", "--process", "/p"], ["exec", "c1", "sh"], ["exec", "--env", "A=1", "-p", "/p", "c1"], ["exec", "-p", "c1"], ["exec"],

@@ -1,0 +1,79 @@
+// What podman's configs and calls rely on: tmpfs with "tmpcopyup" (podman --read-only, --tmpfs), a
+// "cgroup" mount that shows the container's own cgroups (v1/hybrid hosts, as runc does), and
+// --systemd-cgroup with a "slice:prefix:name" cgroupsPath.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { chownSync, chmodSync, existsSync, mkdirSync, symlinkSync, writeFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { Harness, requireRoot } from "../helpers/harness.js";
+import { baseConfig } from "../helpers/rootfs.js";
+
+let h: Harness;
+before(() => { requireRoot(); h = new Harness(); });
+after(() => h.cleanup());
+
+test("tmpcopyup: the tmpfs starts with the image's files (content, modes, owners, links), writes stay in it", () => {
+  const b = h.bundle({
+    mounts: [...(baseConfig().mounts as object[]),
+      { destination: "/data", type: "tmpfs", source: "tmpfs", options: ["rw", "rprivate", "nosuid", "nodev", "tmpcopyup"] }],
+    process: { args: ["/bin/sh", "-c", [
+      "cat /data/a /data/sub/b", "readlink /data/l", "stat -c '%a %u:%g' /data/a /data/sub /data", "ls /data/empty && echo empty-dir",
+      "echo new > /data/new && cat /data/new", "grep -c ' /data .* tmpfs ' /proc/self/mountinfo",
+    ].join("; ")] },
+  }, { busybox: true });
+  const data = join(b, "rootfs", "data");
+  mkdirSync(join(data, "sub"), { recursive: true });
+  mkdirSync(join(data, "empty"));
+  writeFileSync(join(data, "a"), "file a\n");
+  writeFileSync(join(data, "sub", "b"), "file b\n");
+  symlinkSync("a", join(data, "l"));
+  chmodSync(join(data, "a"), 0o604);
+  chownSync(join(data, "a"), 1000, 1001);
+  chmodSync(join(data, "sub"), 0o710);
+  chmodSync(data, 0o750);
+  const r = h.run(["run", "--bundle", b, h.id("copyup")]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(r.stdout.trim().split("\n"), ["file a", "file b", "a", "604 1000:1001", "710 0:0", "750 0:0", "empty-dir", "new", "1"]);
+  assert.ok(!existsSync(join(data, "new")), "the write went to the tmpfs, not the image");
+});
+
+test("tmpcopyup is refused on anything but tmpfs, with one line naming the mount", () => {
+  const b = h.bundle({
+    mounts: [...(baseConfig().mounts as object[]), { destination: "/m", type: "proc", source: "proc", options: ["tmpcopyup"] }],
+  });
+  const r = h.run(["create", "--bundle", b, h.id("badcopyup")]);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr.trim(), /^[^\n]*mounts\[\d+\]\.options: mount option "tmpcopyup" is not supported[^\n]*$/);
+});
+
+test("the cgroup mount shows the container's own cgroups and limits, read-only", () => {
+  const pureV2 = existsSync("/sys/fs/cgroup/cgroup.controllers");
+  const b = h.bundle({
+    linux: { ...(baseConfig().linux as object), resources: { pids: { limit: 42 } } },
+    process: { args: ["/bin/sh", "-c", "cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max; ls /sys/fs/cgroup | grep -c '^tsrun$'; touch /sys/fs/cgroup/x 2>/dev/null || echo read-only"] },
+  }, { busybox: true });
+  const r = h.run(["run", "--bundle", b, h.id("cgmount")]);
+  assert.equal(r.status, 0, r.stderr);
+  const [max, others, ro] = r.stdout.trim().split("\n");
+  assert.equal(max, "42", `pids.max inside (${pureV2 ? "cgroup v2" : "v1/hybrid"} host): ${r.stdout}`);
+  if (!pureV2) assert.equal(others, "0", "the host's tsrun/ parent cgroup is not visible");
+  assert.equal(ro, "read-only");
+  if (!pureV2) assert.ok(readdirSync("/sys/fs/cgroup/pids").length > 0);
+});
+
+test("--systemd-cgroup: slice:prefix:name puts the container where systemd would, and delete removes it", () => {
+  const slice = `tsrunit${process.pid}.slice`;
+  const id = h.id("sd");
+  const b = h.bundle({
+    linux: { ...(baseConfig().linux as object), cgroupsPath: `${slice}:s7b:${id}` },
+    process: { args: ["/bin/sh", "-c", "grep ':pids:' /proc/self/cgroup || grep '^0::' /proc/self/cgroup"] },
+  }, { busybox: true });
+  const r = h.run(["--systemd-cgroup", "run", "--bundle", b, id]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.ok(r.stdout.trim().endsWith(`/${slice}/s7b-${id}.scope`), r.stdout);
+  const pure = existsSync("/sys/fs/cgroup/cgroup.controllers");
+  assert.ok(!existsSync(join("/sys/fs/cgroup", pure ? "" : "pids", slice)), "the slice tsrun made is gone after delete");
+  const bad = h.run(["--systemd-cgroup", "create", "--bundle", h.bundle({ linux: { ...(baseConfig().linux as object), cgroupsPath: "/not/systemd" } }), h.id("sdbad")]);
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr.trim(), /^[^\n]*"\/not\/systemd" is not a systemd "slice:prefix:name" path[^\n]*$/);
+});
