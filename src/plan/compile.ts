@@ -159,12 +159,6 @@ function planMount(b: PlanBuilder, spec: Spec, m: Mount, i: number, opts: InitOp
   let flags = 0;
   if (type === "proc" || type === "sysfs") flags |= OpFlag.CHECK_PROCFS;
   const data = o.data.filter((x) => !RECURSIVE_OPTIONS.includes(x) && !EXTRA_OPTIONS.includes(x));
-  const later = o.data.find((x) => EXTRA_OPTIONS.includes(x));
-  if (later === "idmap" || later === "ridmap" || m.uidMappings?.length) throw new SpecError(`${where}.options`, "idmapped mounts must be bind mounts");
-  if (later !== undefined && (later !== "tmpcopyup" || type !== "tmpfs")) throw new SpecError(`${where}.options`, `mount option "${later}" is not supported by tsrun yet`);
-  let flags = later === "tmpcopyup" ? OpFlag.TMPCOPYUP : 0;
-  if (type === "proc" || type === "sysfs") flags |= OpFlag.CHECK_PROCFS;
-  const data = o.data.filter((x) => !RECURSIVE_OPTIONS.includes(x) && x !== "tmpcopyup");
   const dataStr = data.length ? data.join(",") : undefined;
   // tmpcopyup (native/copyup.c): the tmpfs root takes the directory's mode unless the data sets one
   b.op(copyup ? Op.MOUNT_COPYUP : Op.MOUNT, `${copyup ? "tmpcopyup " : ""}mount "${type ?? m.source ?? ""}" on "${dest}"`, {
