@@ -101,6 +101,32 @@ test("bad exec command lines: exit 1, one line, the container untouched", async 
   assert.equal(ps.length, 1, `only the container's init runs: ${ps.join(" ")}`);
 });
 
+test(`seeded random exec command lines (seed ${SEED}): exit 0 or one line, never a hang or a stack trace`, async (t) => {
+  const r = rng(SEED + 1);
+  const pick = <T>(xs: T[]): T => xs[Math.floor(r() * xs.length)];
+  const values = ["", "-1", "x", "0", "1000:1000", "99999999999", "/nonexistent", "../..", "\u00ff\u00fe", "a".repeat(5000), ":", "0:0:0", "/", "/proc/self/fd/3", "CAP_KILL", "FOO=bar", "pids:sub", join(h.tmp, "nope.json")];
+  const flags = ["--user", "--cwd", "--env", "--cap", "--preserve-fds", "--cgroup", "--additional-gids", "--process", "--pid-file", "--console-socket", "--apparmor", "--process-label"];
+  const switches = ["--tty", "--detach", "--ignore-paused", "--no-new-privs"];
+  const cases: string[][] = [];
+  for (let i = 0; i < Math.max(20, Math.ceil(CASES / 3)); i++) {
+    const args = ["exec"];
+    for (let k = 1 + Math.floor(r() * 4); k > 0; k--) {
+      if (r() < 0.25) args.push(pick(switches));
+      else args.push(pick(flags), pick(values));
+    }
+    args.push(r() < 0.9 ? id : pick(values), H, "exit", "0");
+    cases.push(args);
+  }
+  let ok = 0;
+  await pool(cases, 3, async (args) => {
+    const res = await call(args);
+    if (res.status === 0) ok++;
+    else assertOneLine(`tsrun ${args.join(" ").slice(0, 120)}`, res);
+  });
+  t.diagnostic(`${cases.length} command lines, ${ok} ran`);
+  await stillWorks("after the random command lines");
+});
+
 test("delete --force after all that leaves nothing", async () => {
   const d = await call(["delete", "--force", id]);
   assert.equal(d.status, 0, d.stderr);
