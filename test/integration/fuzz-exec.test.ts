@@ -32,7 +32,8 @@ before(async () => {
 });
 after(() => h.cleanup());
 
-const call = (args: string[]) => tsrunAsync(["--root", h.root, ...args], { timeoutMs: 30_000, env: { ...process.env, TSRUN_TEST_MARK: id } });
+// from our tmp dir: a relative --pid-file or --process lands there, not in the caller's tree
+const call = (args: string[]) => tsrunAsync(["--root", h.root, ...args], { timeoutMs: 30_000, env: { ...process.env, TSRUN_TEST_MARK: id }, cwd: h.tmp });
 
 function assertOneLine(what: string, r: AsyncResult): void {
   assert.ok(!r.timedOut, `${what}: hung`);
