@@ -17,6 +17,8 @@ import { loadCgroupManager, type CgroupPaths } from "../cgroup/manager.js";
 import { recvMsg, sendMsg } from "../sys/sync.js";
 import { parsePreserveFds, writePidFile, childFailure } from "./create.js";
 import { fault } from "../fault.js";
+import { checkLsm } from "../plan/lsm.js";
+import { lsmHost } from "../lsm-host.js";
 import { openConsole, closeFd, forwardSignals, waitExit, ptySession, endSession } from "./foreground.js";
 
 export interface ExecOptions {
@@ -90,6 +92,8 @@ export default async function exec(ctx: Ctx, id: string, args: string[], o: Exec
   const proc = execProcess(st.spec.process, args, o);
   fault("exec-after-process");
   const spec: Spec = { ...st.spec, process: proc };
+  // as at create: an LSM label that cannot be applied is refused, never run unconfined
+  try { checkLsm(spec, lsmHost()); } catch (e) { throw e instanceof TsrunError ? new TsrunError(e.message.replace(/^config\.json: /, "exec: ")) : e; }
   const seccomp = spec.linux?.seccomp ? compileSeccomp(spec.linux.seccomp) : null;
   const sub = subCgroups(st.cgroup, o.cgroup ?? []);
   const con = openConsole(proc, o.consoleSocket, !!o.detach);
@@ -146,7 +150,12 @@ export default async function exec(ctx: Ctx, id: string, args: string[], o: Exec
     throw e;
   }
   closeFd(con.ours);
-  if (o.pidFile) { fault("exec-before-pid-file"); writePidFile(o.pidFile, pid); fault("exec-after-pid-file"); }
+  if (o.pidFile) {
+    fault("exec-before-pid-file");
+    // a caller that cannot learn the pid cannot manage the process: it does not stay (runc terminates it too)
+    try { writePidFile(o.pidFile, pid); } catch (e) { fwd?.stop(); try { process.kill(pid, "SIGKILL"); } catch { /* gone */ } throw e; }
+    fault("exec-after-pid-file");
+  }
   if (!fwd) return 0;
 
   const session = master >= 0 ? ptySession(master) : undefined;

@@ -7,12 +7,12 @@ import { TSRUN, type CliResult } from "./cli.js";
 
 export interface AsyncResult extends CliResult { signal: NodeJS.Signals | null; timedOut: boolean }
 
-export function tsrunAsync(args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; input?: string } = {}): Promise<AsyncResult> {
+export function tsrunAsync(args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; input?: string; cwd?: string } = {}): Promise<AsyncResult> {
   const dir = mkdtempSync(join(tmpdir(), "tsrun-aout-"));
   const out = openSync(join(dir, "out"), "w+");
   const err = openSync(join(dir, "err"), "w+");
   return new Promise((resolve, reject) => {
-    const c = spawn(TSRUN, args, { stdio: [opts.input !== undefined ? "pipe" : "ignore", out, err], env: opts.env ?? process.env });
+    const c = spawn(TSRUN, args, { stdio: [opts.input !== undefined ? "pipe" : "ignore", out, err], env: opts.env ?? process.env, cwd: opts.cwd });
     if (opts.input !== undefined) c.stdin!.end(opts.input);
     let timedOut = false;
     const t = setTimeout(() => { timedOut = true; c.kill("SIGKILL"); }, opts.timeoutMs ?? 60_000);

@@ -75,12 +75,3 @@ export function processesWith(marker: string): number[] {
   }
   return out;
 }
-
-/**
- * The host's mount table without the mounts of other test runs on this machine (their own
- * /tmp/tsrun-* dirs, e.g. a parallel containerd e2e run): what a leak check compares.
- */
-export function hostMountsBut(others = /\/tmp\/tsrun-/, own?: string): string {
-  return readFileSync("/proc/self/mountinfo", "utf8").split("\n")
-    .filter((l) => !others.test(l) || (own !== undefined && l.includes(own))).join("\n");
-}

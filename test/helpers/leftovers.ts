@@ -80,6 +80,20 @@ export function mounts(under?: string): string[] {
     .filter((l) => under === undefined || ((p) => p === under || p.startsWith(`${under}/`))(l.split(" ")[4]));
 }
 
+/**
+ * Host mounts (mountinfo lines) that concern `paths`: the mount point, the root inside its filesystem,
+ * or the source is one of them or below one. A test compares these before and after, not the whole
+ * table: other users mount and unmount on this host at the same time.
+ */
+export function mountsConcerning(paths: string[]): string[] {
+  const hit = (p: string | undefined): boolean => !!p && paths.some((x) => p === x || p.startsWith(x.endsWith("/") ? x : `${x}/`));
+  return readFileSync("/proc/self/mountinfo", "utf8").split("\n").filter(Boolean).filter((l) => {
+    const f = l.split(" ");
+    const dash = f.indexOf("-");
+    return hit(f[3]) || hit(f[4]) || (dash > 0 && hit(f[dash + 2]));
+  });
+}
+
 /** mounts: those under the directory holding `root` (other users' mounts come and go) */
 export interface Snapshot { cgroups: number; mounts: number; zombies: number; rootEntries: number }
 

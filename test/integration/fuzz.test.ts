@@ -20,7 +20,8 @@ import { TsrunError } from "../../src/errors.js";
 
 const CASES = Number(process.env.TSRUN_FUZZ_CASES ?? 300);
 const SEED = Number(process.env.TSRUN_FUZZ_SEED ?? 9);
-const CLI_SAMPLE = 25; // every Nth invalid case also goes through the real `tsrun create`
+// every Nth invalid case also goes through the real `tsrun create`; npm run fuzz (TSRUN_FUZZ_CASES set): every one
+const CLI_SAMPLE = Number(process.env.TSRUN_FUZZ_CLI_SAMPLE ?? (process.env.TSRUN_FUZZ_CASES ? 1 : 25));
 const CLI_VALID = Number(process.env.TSRUN_FUZZ_CLI_VALID ?? 15); // at most this many still-valid configs are created for real
 
 const CG = `/tsrun-fuzz-${process.pid}`;

@@ -43,7 +43,7 @@ test("tmpcopyup is refused on anything but tmpfs, with one line naming the mount
   });
   const r = h.run(["create", "--bundle", b, h.id("badcopyup")]);
   assert.equal(r.status, 1);
-  assert.match(r.stderr.trim(), /^[^\n]*mounts\[\d+\]\.options: mount option "tmpcopyup" is not supported[^\n]*$/);
+  assert.match(r.stderr.trim(), /^[^\n]*mounts\[\d+\]\.options: tmpcopyup needs a tmpfs mount, not "proc"$/);
 });
 
 test("the cgroup mount shows the container's own cgroups and limits, read-only", () => {

@@ -59,3 +59,19 @@ test("configs nested deeper than any real one fail with one line, not a stack ov
   assert.throws(() => parseSpec(`{"a":${"[".repeat(100000)}${"]".repeat(100000)}}`), { message: "config.json: nested deeper than 200 levels" });
   assert.throws(() => parseSpec(`{"a":"${"[".repeat(1000)}"}`), { message: /ociVersion/ }, "brackets inside strings do not count");
 });
+
+test("a cgroup directory is announced before it is made (create records it first: a kill right after the mkdir leaks nothing)", async () => {
+  const { mkdirUnder } = await import("../../src/cgroup/cgfs.js");
+  const { existsSync } = await import("node:fs");
+  const r = mkdtempSync(join(tmpdir(), "cgfs-"));
+  try {
+    mkdirSync(join(r, "a"));
+    const announced: Array<[string, boolean]> = [];
+    const created: string[] = [];
+    mkdirUnder(r, join(r, "a/b/c"), created, undefined, (d) => announced.push([d, existsSync(d)]));
+    assert.deepEqual(announced, [[join(r, "a/b"), false], [join(r, "a/b/c"), false]], "only missing dirs, each before it exists");
+    assert.deepEqual(created, [join(r, "a/b"), join(r, "a/b/c")]);
+  } finally {
+    rmSync(r, { recursive: true, force: true });
+  }
+});
