@@ -1,12 +1,13 @@
 /**
  * The part of the commander-free fast path that the small `state` bundle shares with
- * src/fastpath.ts: runc's global flags (only --root, --log, --log-format, --debug) and
+ * src/fastpath.ts: runc's global flags (only --root, --log, --log-format, --debug, --systemd-cgroup) and
  * running a call with src/cli.ts's error handling. No command modules are imported here.
  */
 import { Logger } from "./log.js";
 import { TsrunError } from "./errors.js";
 import { makeCtx, type Ctx } from "./context.js";
 import { DEFAULT_ROOT } from "./state/store.js";
+import { cgroupDriver } from "./cgroup/systemd-path.js";
 
 export interface FastCall {
   root: string;
@@ -30,7 +31,7 @@ export function parseGlobals(argv: readonly string[]): { g: Omit<FastCall, "run"
     const eq = a.indexOf("=");
     const name = eq < 0 ? a : a.slice(0, eq);
     if (name === "--debug" && eq < 0) { g.debug = true; continue; }
-    if (name === "--systemd-cgroup" && eq < 0) continue; // cgroup paths come from config.json (slice:prefix:name) or state.json
+    if (name === "--systemd-cgroup" && eq < 0) { cgroupDriver.systemd = true; continue; } // create/run: slice:prefix:name cgroupsPath
     if (name !== "--root" && name !== "--log" && name !== "--log-format") return undefined;
     const v = eq < 0 ? argv[++i] : a.slice(eq + 1);
     if (v === undefined || (eq < 0 && v.startsWith("-"))) return undefined;
