@@ -53,10 +53,10 @@ await build({
     },
   }],
 });
-// The CLI (tsrun.cjs), and `state` alone (state.cjs, src/main-state.ts: launch.cjs tries it
-// first for an argv with "state" in it). koffi, zod and pino stay require()s: launch.cjs
-// maps koffi and zod to the files above.
-for (const [entry, file] of [["main.js", "tsrun.cjs"], ["main-state.js", "state.cjs"]]) await build({
+// The CLI (tsrun.cjs), and state/start/kill/delete alone (short.cjs, src/main-short.ts:
+// launch.cjs tries it first for an argv naming one of them). koffi, zod and pino stay
+// require()s: launch.cjs maps koffi and zod to the files above.
+for (const [entry, file] of [["main.js", "tsrun.cjs"], ["main-short.js", "short.cjs"]]) await build({
   ...common,
   entryPoints: [join(root, "dist", "src", entry)],
   outfile: join(out, file),
@@ -78,9 +78,8 @@ for (const [entry, file] of [["main.js", "tsrun.cjs"], ["main-state.js", "state.
 });
 copyFileSync(join(root, "scripts", "launch.cjs"), join(out, "launch.cjs"));
 // Warm the code caches: `features` loads tsrun.cjs (commander path), then `state` of a
-// made-up stopped container in a temporary root (the fast path containerd calls most; its
-// functions in the cache cut ~2.5 ms CPU from `state`, docs/PERFORMANCE.md); zod.cjs and
-// koffi.cjs are loaded at exit.
+// made-up stopped container in a temporary root runs short.cjs (its functions in the cache
+// cut ~2.5 ms CPU from `state`, docs/PERFORMANCE.md); zod.cjs and koffi.cjs are loaded at exit.
 const warmRoot = mkdtempSync(join(tmpdir(), "tsrun-warm-"));
 try {
   mkdirSync(join(warmRoot, "warm"), { mode: 0o700 });
