@@ -42,7 +42,11 @@ const SHORT = new Set(["state", "start", "kill", "delete"]);
 
 function main(argv) {
   const fast = argv.some((a) => SHORT.has(a)) ? loadOnce(path.join(__dirname, "short.cjs")).tryShort(argv) : undefined;
-  if (!fast) return void loadOnce(path.join(__dirname, "tsrun.cjs"));
+  if (!fast) {
+    // a second run (cache warming) needs a fresh instance of the CLI: its entry runs at load
+    if (loaded.has(path.join(__dirname, "tsrun.cjs"))) return void load(path.join(__dirname, "tsrun.cjs"));
+    return void loadOnce(path.join(__dirname, "tsrun.cjs"));
+  }
   // as src/main.ts does
   fast.then(
     (code) => { process.exitCode = code; },
@@ -51,15 +55,16 @@ function main(argv) {
 }
 
 if (writeCache) {
-  // TSRUN_WARM_ARGV (JSON argv): once the first command is done, run that one too, so the
-  // caches also hold the functions its path compiles (scripts/bundle.mjs: `features` for
-  // tsrun.cjs and the commander path, then `state` for short.cjs).
-  let warm = process.env.TSRUN_WARM_ARGV ? JSON.parse(process.env.TSRUN_WARM_ARGV) : undefined;
+  // TSRUN_WARM_ARGV (JSON list of argvs): once the first command is done, run these one
+  // after the other, so the caches also hold the functions their paths compile
+  // (scripts/bundle.mjs: `features` for the commander path, `state` for short.cjs, and a
+  // `create` that validates a config and stops at its missing rootfs, for zod's parse).
+  const warm = process.env.TSRUN_WARM_ARGV ? JSON.parse(process.env.TSRUN_WARM_ARGV) : [];
   process.on("beforeExit", () => {
-    if (!warm) return;
-    const argv = warm;
-    warm = undefined;
-    main(argv);
+    if (!warm.length) return;
+    const argv = warm.shift();
+    process.argv = [...process.argv.slice(0, 2), ...argv]; // the CLI reads process.argv
+    setImmediate(main, argv); // work on the loop, so that beforeExit comes again after it
   });
   process.on("exit", () => {
     for (const f of Object.values(BUNDLED)) loadOnce(f);
