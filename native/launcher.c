@@ -21,8 +21,12 @@ static int under(char *out, const char *rel) {
 
 int main(int argc, char **argv) {
 	ssize_t n = readlink("/proc/self/exe", repo, sizeof repo - 1);
-	if (n <= 0) { perror("tsrun: readlink /proc/self/exe"); return 1; }
-	repo[n] = '\0';
+	if (n > 0) {
+		repo[n] = '\0';
+	} else if (!strchr(argv[0], '/') || !realpath(argv[0], repo)) { /* no /proc: the path we were run by */
+		fprintf(stderr, "tsrun: cannot find the launcher's own path (/proc/self/exe, argv[0])\n");
+		return 1;
+	}
 	for (int up = 0; up < 3; up++) { /* <repo>/native/build/tsrun -> <repo> */
 		char *slash = strrchr(repo, '/');
 		if (!slash || slash == repo) { fprintf(stderr, "tsrun: launcher not under <repo>/native/build\n"); return 1; }

@@ -6,8 +6,8 @@
 // Why: module resolution and compiling ~60 files cost more than all of tsrun's own work;
 // see docs/PERFORMANCE.md.
 import { build } from "esbuild";
-import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { createRequire } from "node:module";
@@ -53,10 +53,10 @@ await build({
     },
   }],
 });
-// The CLI (tsrun.cjs), and `state` alone (state.cjs, src/main-state.ts: launch.cjs tries it
-// first for an argv with "state" in it). koffi, zod and pino stay require()s: launch.cjs
-// maps koffi and zod to the files above.
-for (const [entry, file] of [["main.js", "tsrun.cjs"], ["main-state.js", "state.cjs"]]) await build({
+// The CLI (tsrun.cjs), and state/start/kill/delete alone (short.cjs, src/main-short.ts:
+// launch.cjs tries it first for an argv naming one of them). koffi, zod and pino stay
+// require()s: launch.cjs maps koffi and zod to the files above.
+for (const [entry, file] of [["main.js", "tsrun.cjs"], ["main-short.js", "short.cjs"]]) await build({
   ...common,
   entryPoints: [join(root, "dist", "src", entry)],
   outfile: join(out, file),
@@ -78,17 +78,26 @@ for (const [entry, file] of [["main.js", "tsrun.cjs"], ["main-state.js", "state.
 });
 copyFileSync(join(root, "scripts", "launch.cjs"), join(out, "launch.cjs"));
 // Warm the code caches: `features` loads tsrun.cjs (commander path), then `state` of a
-// made-up stopped container in a temporary root (the fast path containerd calls most; its
-// functions in the cache cut ~2.5 ms CPU from `state`, docs/PERFORMANCE.md); zod.cjs and
-// koffi.cjs are loaded at exit.
+// made-up stopped container in a temporary root runs short.cjs (its functions in the cache
+// cut ~2.5 ms CPU from `state`, docs/PERFORMANCE.md), then `create` of containerd's config
+// (spec-fixtures/clients) with a missing rootfs: it validates the whole config, then fails
+// before anything is made. zod.cjs and koffi.cjs are loaded at exit.
 const warmRoot = mkdtempSync(join(tmpdir(), "tsrun-warm-"));
 try {
   mkdirSync(join(warmRoot, "warm"), { mode: 0o700 });
   const st = { ociVersion: "1.0.2", id: "warm", pid: 2147483647, bundle: "/", rootfs: "/", created: new Date(0).toISOString(), owner: "", phase: "created", initStartTime: 0, cgroup: {}, spec: {} };
   writeFileSync(join(warmRoot, "warm", "state.json"), JSON.stringify(st), { mode: 0o600 });
-  const env = { ...process.env, TSRUN_WRITE_CODE_CACHE: "1", TSRUN_WARM_ARGV: JSON.stringify(["--root", warmRoot, "state", "warm"]) };
+  const cfg = JSON.parse(readFileSync(join(root, "spec-fixtures", "clients", "containerd-config.json"), "utf8"));
+  cfg.root = { path: "rootfs-missing" };
+  mkdirSync(join(warmRoot, "bundle"));
+  writeFileSync(join(warmRoot, "bundle", "config.json"), JSON.stringify(cfg));
+  const warm = [["--root", warmRoot, "state", "warm"], ["--root", warmRoot, "create", "--bundle", join(warmRoot, "bundle"), "warm2"]];
+  const env = { ...process.env, TSRUN_WRITE_CODE_CACHE: "1", TSRUN_WARM_ARGV: JSON.stringify(warm) };
   delete env.NODE_EXTRA_CA_CERTS;
-  execFileSync(process.execPath, [join(out, "launch.cjs"), "features"], { env, stdio: ["ignore", "ignore", "inherit"] });
+  // exit status 1: the create fails, as it should, at the missing rootfs
+  const r = spawnSync(process.execPath, [join(out, "launch.cjs"), "features"], { env, stdio: ["ignore", "ignore", "pipe"] });
+  const err = r.stderr.toString();
+  if (!/root\.path: stat .*rootfs-missing.*ENOENT/.test(err)) process.stderr.write(`bundle: code cache warm-up did not end as expected: ${err}\n`);
 } finally {
   rmSync(warmRoot, { recursive: true, force: true });
 }

@@ -1,8 +1,8 @@
 "use strict";
 // Runs the bundled CLI (tsrun.cjs; koffi.cjs and zod.cjs when a command needs them) with a
 // V8 code cache next to each file (<file>.cache), so node skips parsing and compiling them.
-// `state <id>` (with only runc's global flags) runs from state.cjs, a bundle of just that
-// command, when it accepts the argv (src/main-state.ts); anything else loads tsrun.cjs.
+// state, start, kill and delete (in the fast path's forms) run from short.cjs, a bundle of
+// just those commands, when it accepts the argv (src/main-short.ts); anything else loads tsrun.cjs.
 // A cache from another node or V8 build is rejected by V8 and simply not used.
 // The caches are written at build time (scripts/bundle.mjs sets TSRUN_WRITE_CODE_CACHE=1),
 // never while tsrun runs normally. TSRUN_NO_CODE_CACHE=1 ignores them (to measure what they save).
@@ -38,9 +38,15 @@ Module._load = function (request, parent, isMain) {
   return f ? loadOnce(f) : origLoad.apply(this, arguments);
 };
 
+const SHORT = new Set(["state", "start", "kill", "delete"]);
+
 function main(argv) {
-  const fast = argv.includes("state") ? loadOnce(path.join(__dirname, "state.cjs")).tryState(argv) : undefined;
-  if (!fast) return void loadOnce(path.join(__dirname, "tsrun.cjs"));
+  const fast = argv.some((a) => SHORT.has(a)) ? loadOnce(path.join(__dirname, "short.cjs")).tryShort(argv) : undefined;
+  if (!fast) {
+    // a second run (cache warming) needs a fresh instance of the CLI: its entry runs at load
+    if (loaded.has(path.join(__dirname, "tsrun.cjs"))) return void load(path.join(__dirname, "tsrun.cjs"));
+    return void loadOnce(path.join(__dirname, "tsrun.cjs"));
+  }
   // as src/main.ts does
   fast.then(
     (code) => { process.exitCode = code; },
@@ -49,15 +55,16 @@ function main(argv) {
 }
 
 if (writeCache) {
-  // TSRUN_WARM_ARGV (JSON argv): once the first command is done, run that one too, so the
-  // caches also hold the functions its path compiles (scripts/bundle.mjs: `features` for
-  // tsrun.cjs and the commander path, then `state` for state.cjs).
-  let warm = process.env.TSRUN_WARM_ARGV ? JSON.parse(process.env.TSRUN_WARM_ARGV) : undefined;
+  // TSRUN_WARM_ARGV (JSON list of argvs): once the first command is done, run these one
+  // after the other, so the caches also hold the functions their paths compile
+  // (scripts/bundle.mjs: `features` for the commander path, `state` for short.cjs, and a
+  // `create` that validates a config and stops at its missing rootfs, for zod's parse).
+  const warm = process.env.TSRUN_WARM_ARGV ? JSON.parse(process.env.TSRUN_WARM_ARGV) : [];
   process.on("beforeExit", () => {
-    if (!warm) return;
-    const argv = warm;
-    warm = undefined;
-    main(argv);
+    if (!warm.length) return;
+    const argv = warm.shift();
+    process.argv = [...process.argv.slice(0, 2), ...argv]; // the CLI reads process.argv
+    setImmediate(main, argv); // work on the loop, so that beforeExit comes again after it
   });
   process.on("exit", () => {
     for (const f of Object.values(BUNDLED)) loadOnce(f);

@@ -6,6 +6,7 @@
  * through src/cli.ts, which gives the same results for these forms and the errors for the rest.
  */
 import { isArg, parseGlobals, type FastCall } from "./fastcore.js";
+import { parseShort } from "./fastshort.js";
 
 export { runFast, type FastCall } from "./fastcore.js";
 
@@ -14,20 +15,7 @@ export function parseFast(argv: readonly string[]): FastCall | undefined {
   if (!p) return undefined;
   const { g } = p;
   const [cmd, ...rest] = p.rest;
-  const flag = (short: string, long: string): boolean => {
-    if (rest[0] === short || rest[0] === long) { rest.shift(); return true; }
-    return false;
-  };
   switch (cmd) {
-    case "state":
-    case "start":
-      if (rest.length !== 1 || !isArg(rest[0])) return undefined;
-      return { ...g, run: async (ctx) => (await (cmd === "state" ? import("./commands/state.js") : import("./commands/start.js"))).default(ctx, rest[0]) };
-    case "delete": {
-      const force = flag("-f", "--force");
-      if (rest.length !== 1 || !isArg(rest[0])) return undefined;
-      return { ...g, run: async (ctx) => (await import("./commands/delete.js")).default(ctx, rest[0], { force }) };
-    }
     case "create":
     case "run": {
       const opts = parseCreateArgs(rest, cmd === "run");
@@ -54,13 +42,8 @@ export function parseFast(argv: readonly string[]): FastCall | undefined {
       if (i !== rest.length - 1 || !isArg(id)) return undefined;
       return { ...g, args: [id, o], run: async (ctx) => (await import("./commands/exec.js")).default(ctx, id, [], o) };
     }
-    case "kill": {
-      const all = flag("-a", "--all");
-      if (rest.length < 1 || rest.length > 2 || !rest.every(isArg)) return undefined;
-      return { ...g, run: async (ctx) => (await import("./commands/kill.js")).default(ctx, rest[0], rest[1] ?? "SIGTERM", { all }) };
-    }
     default:
-      return undefined;
+      return parseShort(g, cmd, rest);
   }
 }
 

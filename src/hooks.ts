@@ -16,7 +16,8 @@ export const HOOK_KINDS = ["prestart", "createRuntime", "createContainer", "star
 export type HookKind = (typeof HOOK_KINDS)[number];
 
 // node:child_process (with net and stream) costs several ms to load: only when a hook runs.
-const lazyRequire = createRequire(import.meta.url);
+let req: NodeJS.Require | undefined; // made on first use: createRequire(import.meta.url) costs ~1 ms at start-up in the bundle
+const lazyRequire = (id: string): any => (req ??= createRequire(import.meta.url))(id);
 
 export function runHooks(ctx: Ctx, hooks: Hook[] | undefined, kind: HookKind, state: object, opts: { failIsError: boolean }): void {
   if (!hooks?.length) return;

@@ -11,7 +11,8 @@ import fs from "node:fs";
 import { createRequire } from "node:module";
 import { TsrunError, errnoName } from "../errors.js";
 
-const require = createRequire(import.meta.url);
+let req: NodeJS.Require | undefined; // made on first use: createRequire(import.meta.url) costs ~1 ms at start-up in the bundle
+const require = (id: string): any => (req ??= createRequire(import.meta.url))(id);
 
 const SYS_BPF: Record<string, number> = { x64: 321, arm64: 280, riscv64: 280, ppc64: 361, s390x: 351 };
 

@@ -8,7 +8,8 @@ import { createRequire } from "node:module";
 import { checkErrno } from "../errors.js";
 import { libtsrunPath } from "./native.js";
 
-const require = createRequire(import.meta.url);
+let req: NodeJS.Require | undefined; // made on first use: createRequire(import.meta.url) costs ~1 ms at start-up in the bundle
+const require = (id: string): any => (req ??= createRequire(import.meta.url))(id);
 
 interface PtyLib {
   connect: (path: string) => number;
