@@ -147,3 +147,12 @@ export function makeBundle(dir: string, configPatch: ConfigPatch = {}, opts: Roo
   writeFileSync(join(bundle, "config.json"), JSON.stringify(config, null, 2) + "\n");
   return bundle;
 }
+
+/** linux.namespaces and maps of a user-namespace container whose root is host 100000 (range 65536). */
+export function mappedUserns(): JsonObject {
+  return {
+    namespaces: ["pid", "mount", "ipc", "uts", "network", "cgroup", "user"].map((type) => ({ type })),
+    uidMappings: [{ containerID: 0, hostID: 100000, size: 65536 }],
+    gidMappings: [{ containerID: 0, hostID: 100000, size: 65536 }],
+  };
+}

@@ -4,18 +4,14 @@ import assert from "node:assert/strict";
 import { chmodSync, chownSync, mkdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { Harness, requireRoot } from "../helpers/harness.js";
-import { baseConfig } from "../helpers/rootfs.js";
+import { baseConfig, mappedUserns } from "../helpers/rootfs.js";
 
 let h: Harness;
 // the mapped root (host 100000) must be able to reach the rootfs
 before(() => { requireRoot(); h = new Harness(); chmodSync(h.tmp, 0o755); });
 after(() => h.cleanup());
 
-const userns = {
-  namespaces: [{ type: "pid" }, { type: "mount" }, { type: "ipc" }, { type: "uts" }, { type: "network" }, { type: "cgroup" }, { type: "user" }],
-  uidMappings: [{ containerID: 0, hostID: 100000, size: 65536 }],
-  gidMappings: [{ containerID: 0, hostID: 100000, size: 65536 }],
-};
+const userns = mappedUserns();
 
 test("uid/gid maps: id shows 0 inside, files made on a bind mount belong to 100000 on the host", () => {
   const data = join(h.tmp, "data");
