@@ -32,16 +32,7 @@ static char cu_dirbuf[CU_DEPTH][CU_DIRBUF];
 static char cu_data[65536];
 static char cu_link[X_PATH_MAX];
 static char cu_rel[X_PATH_MAX]; /* path being copied, relative to the destination: the error detail */
-static char cu_fdpath[40];
-
-static const char *cu_proc_fd(long fd)
-{
-  struct sbuf b;
-  sb_init(&b, cu_fdpath, sizeof cu_fdpath);
-  sb_str(&b, "/proc/self/fd/");
-  sb_num(&b, fd);
-  return cu_fdpath;
-}
+static char cu_fdpath[X_FD_PATH_MAX];
 
 /* owner, then mode (chown clears the set-id bits), then times; an owner the namespace cannot
  * map is left as it is. A directory gets this after its contents. */
@@ -201,7 +192,7 @@ int mnt_copyup(struct xst *st, const struct tsrun_op *op)
     r = src;
     goto out;
   }
-  r = s->mount(x_str(st, op->s[0]), cu_proc_fd(under), x_str(st, op->s[2]), flags & ~(unsigned long)MS_RDONLY,
+  r = s->mount(x_str(st, op->s[0]), x_fd_path(cu_fdpath, under), x_str(st, op->s[2]), flags & ~(unsigned long)MS_RDONLY,
                x_str(st, op->s[3]));
   if (r < 0)
     goto out;
@@ -233,14 +224,14 @@ int mnt_copyup(struct xst *st, const struct tsrun_op *op)
   }
   r = 0;
   if (flags & MS_RDONLY) {
-    r = s->mount(NULL, cu_proc_fd(top), NULL, MS_BIND | MS_REMOUNT | (flags & CU_PERMOUNT), NULL);
+    r = s->mount(NULL, x_fd_path(cu_fdpath, top), NULL, MS_BIND | MS_REMOUNT | (flags & CU_PERMOUNT), NULL);
     if (r < 0) {
       x_fail(st, r, "remount read-only");
       goto out;
     }
   }
   if (op->c)
-    r = s->mount(NULL, cu_proc_fd(top), NULL, op->c, NULL);
+    r = s->mount(NULL, x_fd_path(cu_fdpath, top), NULL, op->c, NULL);
 out:
   if (dst >= 0)
     s->close((int)dst);

@@ -62,9 +62,28 @@ void sb_num(struct sbuf *b, long long v)
   sb_str(b, tmp + i);
 }
 
+const char *x_fd_path(char *buf, long fd)
+{
+  struct sbuf b;
+  sb_init(&b, buf, X_FD_PATH_MAX);
+  sb_str(&b, "/proc/self/fd/");
+  sb_num(&b, fd);
+  return buf;
+}
+
 const char *x_str(const struct xst *st, uint32_t off)
 {
   return off == TSRUN_NOSTR ? NULL : st->strs + off;
+}
+
+void x_strlist(const struct xst *st, char **out, uint32_t off, uint64_t n)
+{
+  uint64_t k;
+  for (k = 0; k < n; k++) {
+    out[k] = (char *)st->strs + off;
+    off += (uint32_t)strlen(out[k]) + 1;
+  }
+  out[n] = NULL;
 }
 
 long x_fail(struct xst *st, long err, const char *detail)

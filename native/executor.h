@@ -71,6 +71,7 @@ int tsrun_child_main(const struct tsrun_sys *sys, const uint8_t *plan, uint32_t 
 /* ---- internal: shared by executor.c and mounts.c ---- */
 
 #define X_PATH_MAX 4096
+#define X_FD_PATH_MAX 40 /* "/proc/self/fd/" and a number */
 
 struct xst {
   const struct tsrun_sys *sys;
@@ -96,8 +97,12 @@ struct sbuf { char *p; size_t cap, len; int over; };
 void sb_init(struct sbuf *b, char *p, size_t cap);
 void sb_str(struct sbuf *b, const char *s);
 void sb_num(struct sbuf *b, long long v);
+/* "/proc/self/fd/<fd>" into buf (X_FD_PATH_MAX bytes); returns buf */
+const char *x_fd_path(char *buf, long fd);
 
 const char *x_str(const struct xst *st, uint32_t off); /* NULL for TSRUN_NOSTR */
+/* n NUL-separated strings from off into out[0..n-1], out[n] = NULL (argv/envp of OP_EXEC, OP_HOOK_EXEC) */
+void x_strlist(const struct xst *st, char **out, uint32_t off, uint64_t n);
 /* Record the failure detail (first call wins) and return err (a -errno). */
 long x_fail(struct xst *st, long err, const char *detail);
 const char *x_errstr(int err); /* "no such file or directory", or NULL */

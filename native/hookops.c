@@ -24,16 +24,6 @@
 static char *h_argv[HOOK_MAX_ARGS + 1], *h_envp[HOOK_MAX_ARGS + 1];
 static char h_msg[TSRUN_MSG_TEXT];
 
-static void hook_list(struct xst *st, char **out, uint32_t off, uint64_t n)
-{
-  uint64_t k;
-  for (k = 0; k < n; k++) {
-    out[k] = (char *)st->strs + off;
-    off += (uint32_t)strlen(out[k]) + 1;
-  }
-  out[n] = NULL;
-}
-
 static int hook_sync(struct xst *st, const struct tsrun_op *op)
 {
   const struct tsrun_sys *s = st->sys;
@@ -63,15 +53,11 @@ static int hook_sync(struct xst *st, const struct tsrun_op *op)
 static void hook_stdin(struct xst *st)
 {
   const struct tsrun_sys *s = st->sys;
-  char path[64];
-  struct sbuf b;
+  char path[X_FD_PATH_MAX];
   long fd = -1;
   if (st->hook_state_fd < 0)
     return;
-  sb_init(&b, path, sizeof path);
-  sb_str(&b, "/proc/self/fd/");
-  sb_num(&b, st->hook_state_fd);
-  fd = s->openat(AT_FDCWD, path, O_RDONLY, 0);
+  fd = s->openat(AT_FDCWD, x_fd_path(path, st->hook_state_fd), O_RDONLY, 0);
   if (fd < 0)
     fd = st->hook_state_fd;
   s->close(0);
@@ -120,8 +106,8 @@ static int hook_exec(struct xst *st, const struct tsrun_op *op)
 
   if (op->a > HOOK_MAX_ARGS || op->b > HOOK_MAX_ARGS)
     return (int)x_fail(st, -E2BIG, path);
-  hook_list(st, h_argv, op->s[1], op->a);
-  hook_list(st, h_envp, op->s[2], op->b);
+  x_strlist(st, h_argv, op->s[1], op->a);
+  x_strlist(st, h_envp, op->s[2], op->b);
   pid = s->fork();
   if (pid < 0)
     return (int)x_fail(st, pid, "fork");

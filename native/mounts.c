@@ -26,7 +26,7 @@ static char g_dest[X_PATH_MAX];    /* cleaned path of the current op */
 static char g_par[X_PATH_MAX];     /* parent part of g_dest */
 static char g_walk[2][X_PATH_MAX]; /* manual walk: remaining path, swapped on each symlink */
 static int g_stack[WALK_DEPTH];    /* manual walk: fds of the directories so far */
-static char g_tgt[X_PATH_MAX + 16], g_src[40];
+static char g_tgt[X_PATH_MAX + 16], g_src[X_FD_PATH_MAX];
 
 /* Lexically clean `in` into a root-relative path: no leading '/', no "." or "..",
  * ".." clamped at the root. The root itself is "". */
@@ -216,28 +216,16 @@ static long resolve_parent(struct xst *st, const char *rel, const char **name)
   return resolve(st, g_par, 1, 0755);
 }
 
-static const char *fd_path(char *buf, long fd)
-{
-  struct sbuf b;
-  sb_init(&b, buf, sizeof g_src);
-  sb_str(&b, "/proc/self/fd/");
-  sb_num(&b, fd);
-  return buf;
-}
-
 /* What to hand mount(2) as the target for fd (opened from the cleaned `rel`):
  * /proc/self/fd/N, or after pivot without a /proc the plain path. */
 static const char *target(struct xst *st, long fd, const char *rel)
 {
   struct sbuf b;
+  if (!st->pivoted || st->sys->faccessat(AT_FDCWD, "/proc/self/fd", F_OK, 0) == 0)
+    return x_fd_path(g_tgt, fd);
   sb_init(&b, g_tgt, sizeof g_tgt);
-  if (st->pivoted && st->sys->faccessat(AT_FDCWD, "/proc/self/fd", F_OK, 0) < 0) {
-    sb_str(&b, "/");
-    sb_str(&b, rel);
-  } else {
-    sb_str(&b, "/proc/self/fd/");
-    sb_num(&b, fd);
-  }
+  sb_str(&b, "/");
+  sb_str(&b, rel);
   return g_tgt;
 }
 
@@ -366,7 +354,7 @@ int mnt_mount(struct xst *st, const struct tsrun_op *op)
       goto out;
     }
   }
-  r = s->mount(bind ? fd_path(g_src, srcfd) : src, target(st, fd, g_dest), x_str(st, op->s[2]),
+  r = s->mount(bind ? x_fd_path(g_src, srcfd) : src, target(st, fd, g_dest), x_str(st, op->s[2]),
                op->a, x_str(st, op->s[3]));
   xclose(st, &fd);
   xclose(st, &srcfd);
@@ -409,7 +397,7 @@ static long bind_host_node(struct xst *st, long pfd, const char *name, const cha
     xclose(st, &fd);
     return x_fail(st, src, host);
   }
-  r = s->mount(fd_path(g_src, src), target(st, fd, g_dest), NULL, MS_BIND, NULL);
+  r = s->mount(x_fd_path(g_src, src), target(st, fd, g_dest), NULL, MS_BIND, NULL);
   xclose(st, &fd);
   xclose(st, &src);
   return r;

@@ -236,11 +236,8 @@ static long op_wait_start(struct xst *st, const struct tsrun_op *op)
   fd = -ENOENT;
   if (st->ctx->fifo_fd > 0) {
     /* reopen the fifo we pinned while still root: the state dir is 0700 */
-    char path[64];
-    struct sbuf b;
-    sb_init(&b, path, sizeof path);
-    sb_str(&b, "/proc/self/fd/");
-    sb_num(&b, st->ctx->fifo_fd);
+    char path[X_FD_PATH_MAX];
+    x_fd_path(path, st->ctx->fifo_fd);
     do
       fd = s->openat(AT_FDCWD, path, O_WRONLY | O_CLOEXEC, 0);
     while (fd == -EINTR);
@@ -297,16 +294,6 @@ static long cloexec_from(struct xst *st, unsigned first)
   return 0;
 }
 
-static void list(struct xst *st, char **out, uint32_t off, uint64_t n)
-{
-  uint64_t k;
-  for (k = 0; k < n; k++) {
-    out[k] = (char *)st->strs + off;
-    off += (uint32_t)strlen(out[k]) + 1;
-  }
-  out[n] = NULL;
-}
-
 static int op_exec(struct xst *st, const struct tsrun_op *op)
 {
   const struct tsrun_sys *s = st->sys;
@@ -317,8 +304,8 @@ static int op_exec(struct xst *st, const struct tsrun_op *op)
 
   if (op->a > MAX_ARGS || op->b > MAX_ARGS)
     return (int)x_fail(st, -E2BIG, "exec");
-  list(st, g_argv, op->s[0], op->a);
-  list(st, g_envp, op->s[1], op->b);
+  x_strlist(st, g_argv, op->s[0], op->a);
+  x_strlist(st, g_envp, op->s[1], op->b);
   path = st->exec_path ? st->exec_path : g_argv[0];
   mnt_close_root(st);
   x_reset_signals(s);
