@@ -73,7 +73,7 @@ export function destroy(ctx: Ctx, l: Loaded): void {
   let left: number[] = [];
   try { left = cg.pids(); } catch { left = []; }
   if (left.length) killAndWait(ctx, l.st);
-  if (l.st.hostMounts) detachHostMounts(l.st.hostMounts);   // no mount namespace
+  if (l.st.hostMounts) detachHostMounts(ctx.sys(), l.st.hostMounts);   // no mount namespace
   cg.destroy();
   fault("delete-after-cgroup");
   l.h.remove();

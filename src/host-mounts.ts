@@ -7,7 +7,7 @@
 import { readFileSync, realpathSync } from "node:fs";
 import { sysError } from "./errors.js";
 import { unescapeMountField } from "./cgroup/mountinfo.js";
-import { detachMount } from "./sys/umount.js";
+import type { Sys } from "./sys/types.js";
 
 interface Entry { id: number; parent: number; mountpoint: string }
 
@@ -40,13 +40,13 @@ export function hostMountsBefore(rootfs: string): { path: string; base: number[]
 }
 
 /** Detach the mounts at the rootfs that were not there at create. Returns how many. */
-export function detachHostMounts({ path, base }: { path: string; base: readonly number[] }): number {
+export function detachHostMounts(sys: Sys, { path, base }: { path: string; base: readonly number[] }): number {
   let n = 0;
   for (let i = 0; i < 16; i++) {
     const at = idsAt(path);
     const top = at[at.length - 1];
     if (top === undefined || base.includes(top)) break;
-    detachMount(path);
+    sys.detachMount(path);
     n++;
   }
   return n;

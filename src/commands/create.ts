@@ -132,7 +132,7 @@ function createWith(ctx: Ctx, id: string, opts: CreateOptions, spec: ReturnType<
     const childDirFd = fs.openSync(h.dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY | fs.constants.O_NOFOLLOW);
     let r;
     try {
-      reopenDevNullStdio();                         // init inherits a writable /dev/null, as runc's does
+      reopenDevNullStdio(sys);                         // init inherits a writable /dev/null, as runc's does
       r = sys.spawn({ plan: plan.buffer, cgroupFd: cgFd, stateDirFd: childDirFd, consoleFd, preserveFds });
     } finally {
       fs.closeSync(childDirFd);
@@ -211,7 +211,7 @@ function createWith(ctx: Ctx, id: string, opts: CreateOptions, spec: ReturnType<
     try { cg.killAll(9); } catch { /* nothing there */ }
     if (st.pid > 0 && st.pid !== pid) { try { process.kill(st.pid, "SIGKILL"); } catch { /* gone */ } }
     try { cg.destroy(); } catch (ce) { ctx.log.warn(`cleanup: ${(ce as Error).message}`); }
-    if (st.hostMounts) { try { detachHostMounts(st.hostMounts); } catch (ce) { ctx.log.warn(`cleanup: ${(ce as Error).message}`); } }
+    if (st.hostMounts) { try { detachHostMounts(sys, st.hostMounts); } catch (ce) { ctx.log.warn(`cleanup: ${(ce as Error).message}`); } }
     h.remove();
     throw e;
   }

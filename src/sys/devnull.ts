@@ -6,10 +6,8 @@
  * Only a character device 1:3 is touched; pipes, files, ttys and sockets stay as they are.
  */
 import * as fs from "node:fs";
-import { createRequire } from "node:module";
-import { TsrunError, errnoName } from "../errors.js";
+import type { Sys } from "./types.js";
 
-const require = createRequire(import.meta.url);
 const DEV_NULL = (1 << 8) | 3;   // makedev(1, 3)
 const O_ACCMODE = 3, O_RDWR = 2;
 
@@ -19,22 +17,15 @@ function accessMode(fd: number): number {
   return m ? parseInt(m[1], 8) & O_ACCMODE : O_RDWR;
 }
 
-export function reopenDevNullStdio(): void {
-  let dup2: ((from: number, to: number) => number) | undefined;
-  let errno: () => number = () => 0;
+export function reopenDevNullStdio(sys: Sys): void {
   for (const fd of [0, 1, 2]) {
     let st: fs.Stats;
     try { st = fs.fstatSync(fd); } catch { continue; }
     if (!st.isCharacterDevice() || st.rdev !== DEV_NULL) continue;
     try { if (accessMode(fd) === O_RDWR) continue; } catch { continue; }
-    if (!dup2) {
-      const koffi = require("koffi");
-      dup2 = koffi.load("libc.so.6").func("int dup2(int, int)") as (from: number, to: number) => number;
-      errno = () => koffi.errno() as number;
-    }
     const n = fs.openSync("/dev/null", "r+"); // libuv opens it with O_CLOEXEC
     try {
-      if (dup2(n, fd) < 0) throw new TsrunError(`dup2 \`/dev/null\` to fd ${fd}: ${errnoName(errno())}`, errnoName(errno()));
+      sys.dup2(n, fd);
     } finally {
       fs.closeSync(n);
     }

@@ -29,6 +29,8 @@ const SYS_pidfd_send_signal = 424;
 const PR_SET_CHILD_SUBREAPER = 36;
 const LOCK = { sh: 1, ex: 2, un: 8 } as const;
 const LOCK_NB = 4;
+const MNT_DETACH = 2;
+const UMOUNT_NOFOLLOW = 8;
 
 let cached: Sys | undefined;
 
@@ -43,6 +45,8 @@ export function nativeSys(): Sys {
     prctl: libc.func("int prctl(int, unsigned long, unsigned long, unsigned long, unsigned long)"),
     syscall: libc.func("long syscall(long, ...)"),
     waitpid: libc.func("int waitpid(int, _Out_ int *, int)"),
+    dup2: libc.func("int dup2(int, int)"),
+    umount2: libc.func("int umount2(const char *, int)"),
     spawn: lib.func("int tsrun_spawn(const uint8_t *, uint32_t, const int32_t *, _Inout_ int32_t *)"),
     sendFd: lib.func("int tsrun_send_fd(int, int, const char *)"),
     recvFd: lib.func("int tsrun_recv_fd(int, _Out_ uint8_t *, uint32_t)"),
@@ -104,6 +108,12 @@ export function nativeSys(): Sys {
       const fd = checkErrno(c.recvFd(sock, buf, buf.length), "recvmsg", `fd ${sock}`);
       const end = buf.indexOf(0);
       return { fd, text: buf.subarray(0, end < 0 ? buf.length : end).toString() };
+    },
+    dup2(from, to) {
+      if (c.dup2(from, to) < 0) fail("dup2", `fd ${from} to fd ${to}`);
+    },
+    detachMount(path) {
+      if (c.umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) < 0) fail("umount", path);
     },
   };
   return cached;

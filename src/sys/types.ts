@@ -31,6 +31,10 @@ export interface Sys {
   waitpid(pid: number, flags?: number): Promise<WaitResult>;
   sendFd(sock: number, fd: number, text: string): void;
   recvFd(sock: number): { fd: number; text: string };
+  /** dup2(2): `from` onto `to` */
+  dup2(from: number, to: number): void;
+  /** umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW): the top mount at path and everything under it */
+  detachMount(path: string): void;
 }
 
 /** Decode a raw wait status the way shells do: exit code, or 128+signal. */

@@ -11,11 +11,12 @@ import { pathToFileURL } from "node:url";
 import { repoRoot } from "../helpers/rootfs.js";
 
 const mod = pathToFileURL(join(repoRoot, "dist", "src", "sys", "devnull.js")).href;
+const native = pathToFileURL(join(repoRoot, "dist", "src", "sys", "native.js")).href;
 // reports each stdio fd's access mode on stderr (a pipe), after a write to fd 1
 const child = `
 const fs = require("node:fs");
-import(${JSON.stringify(mod)}).then((m) => {
-  m.reopenDevNullStdio();
+Promise.all([import(${JSON.stringify(mod)}), import(${JSON.stringify(native)})]).then(([m, n]) => {
+  m.reopenDevNullStdio(n.nativeSys());
   let wrote = "ok";
   try { fs.writeSync(1, "x"); } catch (e) { wrote = e.code; }
   const mode = (fd) => ["RDONLY", "WRONLY", "RDWR"][parseInt(/flags:\\s*([0-7]+)/.exec(fs.readFileSync("/proc/self/fdinfo/" + fd, "utf8"))[1], 8) & 3];
