@@ -74,39 +74,33 @@ function validate<T>(schema: z.ZodType<T>, doc: unknown, file: string): T {
   return r.data;
 }
 
-/** Path of the first string or key containing a NUL byte under `value`, or null. */
-function findNul(value: unknown, path: PropertyKey[]): PropertyKey[] | null {
-  if (typeof value === "string") return value.includes("\0") ? path : null;
+/**
+ * Path (relative to `value`) of the first string or key containing a NUL byte, or null. The path is
+ * built only on the way back out, so the common case (no NUL) allocates nothing per node.
+ */
+function findNul(value: unknown): PropertyKey[] | null {
+  if (typeof value === "string") return value.includes("\0") ? [] : null;
   if (value === null || typeof value !== "object") return null;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
-      const p = findNul(value[i], [...path, i]);
-      if (p) return p;
+      const p = findNul(value[i]);
+      if (p) { p.unshift(i); return p; }
     }
     return null;
   }
-  for (const [k, v] of Object.entries(value)) {
-    if (k.includes("\0")) return [...path, k];
-    const p = findNul(v, [...path, k]);
-    if (p) return p;
+  for (const k of Object.keys(value)) {
+    if (k.includes("\0")) return [k];
+    const p = findNul((value as Record<string, unknown>)[k]);
+    if (p) { p.unshift(k); return p; }
   }
   return null;
 }
 
-/** Whether any string or key under `value` contains a NUL byte (no paths built: the common case). */
-function hasNul(value: unknown): boolean {
-  if (typeof value === "string") return value.includes("\0");
-  if (value === null || typeof value !== "object") return false;
-  if (Array.isArray(value)) return value.some(hasNul);
-  for (const k of Object.keys(value)) if (k.includes("\0") || hasNul((value as Record<string, unknown>)[k])) return true;
-  return false;
-}
-
 function checkNul(doc: Record<string, unknown>, members: readonly string[] | null, file: string, base: PropertyKey[]): void {
   for (const key of members ?? Object.keys(doc)) {
-    if (!(key in doc) || !hasNul(doc[key])) continue;
-    const p = findNul(doc[key], [...base, key]);
-    if (p) fail(file, p, "contains a NUL byte");
+    if (!(key in doc)) continue;
+    const p = findNul(doc[key]);
+    if (p) fail(file, [...base, key, ...p], "contains a NUL byte");
   }
 }
 
