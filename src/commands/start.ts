@@ -27,10 +27,7 @@ export function startLoaded(ctx: Ctx, l: ReturnType<typeof load>): void {
     const buf = Buffer.alloc(1);
     // init opens the fifo for writing, writes one byte, and goes on to exec
     for (;;) {
-      let n = 0;
-      try { n = fs.readSync(fd, buf, 0, 1, null); } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== "EAGAIN") throw sysError("read", h.fifoPath, e);
-      }
+      let n = readNb(fd, buf, h.fifoPath);
       if (n === 1) break;
       if (!isAlive(st.initStartTime, readProcStat(st.pid))) {
         // init may have written its byte and already exited (a short process under load): read once more
@@ -57,15 +54,20 @@ export function startLoaded(ctx: Ctx, l: ReturnType<typeof load>): void {
   runHooks(ctx, st.spec.hooks?.poststart, "poststart", ociState(st, "running"), { failIsError: false });
 }
 
+/** A read of the non-blocking fifo: the byte count (0 at EOF), or -1 when nothing is there yet. */
+function readNb(fd: number, buf: Buffer, path: string): number {
+  try { return fs.readSync(fd, buf, 0, buf.length, null); } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "EAGAIN") throw sysError("read", path, e);
+    return -1;
+  }
+}
+
 /** What init writes to the fifo after its "0": nothing when every startContainer hook passed, else the failure. */
 function readUntilEof(fd: number, path: string): string {
   const chunks: Buffer[] = [];
   const buf = Buffer.alloc(512);
   for (let wait = 1; ;) {
-    let n = -1;
-    try { n = fs.readSync(fd, buf, 0, buf.length, null); } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EAGAIN") throw sysError("read", path, e);
-    }
+    const n = readNb(fd, buf, path);
     if (n === 0) break;
     if (n > 0) { chunks.push(Buffer.from(buf.subarray(0, n))); continue; }
     sleepMs(wait);
