@@ -21,6 +21,17 @@ export interface FastCall {
 
 export const isArg = (s: string | undefined): s is string => s !== undefined && s !== "" && !s.startsWith("-");
 
+/**
+ * The value of the flag at argv[i] whose "=" is at `eq` (-1: none): "--flag=v" gives v, "--flag v"
+ * gives argv[i + 1] (the caller then skips it), unless that is missing or starts with "-" (left to
+ * commander, which reports it). undefined: not a form the fast path takes.
+ */
+export function flagValue(argv: readonly string[], i: number, eq: number): string | undefined {
+  if (eq >= 0) return argv[i].slice(eq + 1);
+  const v = argv[i + 1];
+  return v === undefined || v.startsWith("-") ? undefined : v;
+}
+
 /** The global flags before the command, and the rest of argv; undefined for anything else. */
 export function parseGlobals(argv: readonly string[]): { g: Omit<FastCall, "run">; rest: string[] } | undefined {
   const g: Omit<FastCall, "run"> = { root: DEFAULT_ROOT, logFormat: "text", debug: false };
@@ -33,8 +44,9 @@ export function parseGlobals(argv: readonly string[]): { g: Omit<FastCall, "run"
     if (name === "--debug" && eq < 0) { g.debug = true; continue; }
     if (name === "--systemd-cgroup" && eq < 0) { cgroupDriver.systemd = true; continue; } // create/run: slice:prefix:name cgroupsPath
     if (name !== "--root" && name !== "--log" && name !== "--log-format") return undefined;
-    const v = eq < 0 ? argv[++i] : a.slice(eq + 1);
-    if (v === undefined || (eq < 0 && v.startsWith("-"))) return undefined;
+    const v = flagValue(argv, i, eq);
+    if (v === undefined) return undefined;
+    if (eq < 0) i++;
     if (name === "--root") g.root = v;
     else if (name === "--log") g.log = v;
     else if (v === "text" || v === "json") g.logFormat = v;

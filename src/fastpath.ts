@@ -5,7 +5,7 @@
  * taken; anything else (help, other flags, a misplaced option) returns undefined and goes
  * through src/cli.ts, which gives the same results for these forms and the errors for the rest.
  */
-import { isArg, parseGlobals, type FastCall } from "./fastcore.js";
+import { flagValue, isArg, parseGlobals, type FastCall } from "./fastcore.js";
 import { parseShort } from "./fastshort.js";
 
 export { runFast, type FastCall } from "./fastcore.js";
@@ -34,8 +34,9 @@ export function parseFast(argv: readonly string[]): FastCall | undefined {
         const eq = a.startsWith("--") ? a.indexOf("=") : -1;
         const key = EXEC_VALUES[eq < 0 ? a : a.slice(0, eq)];
         if (key === undefined) return undefined;
-        const v = eq < 0 ? rest[++i] : a.slice(eq + 1);
-        if (v === undefined || (eq < 0 && v.startsWith("-"))) return undefined;
+        const v = flagValue(rest, i, eq);
+        if (v === undefined) return undefined;
+        if (eq < 0) i++;
         o[key] = v;
       }
       const id = rest[i];
@@ -70,8 +71,9 @@ function parseCreateArgs(args: readonly string[], isRun: boolean): ({ id: string
     const name = eq < 0 ? a : a.slice(0, eq);
     const key = CREATE_VALUES[name];
     if (key !== undefined) {
-      const v = eq < 0 ? args[++i] : a.slice(eq + 1);
-      if (v === undefined || (eq < 0 && v.startsWith("-"))) return undefined;
+      const v = flagValue(args, i, eq);
+      if (v === undefined) return undefined;
+      if (eq < 0) i++;
       o[key] = v;
       continue;
     }
