@@ -6,8 +6,8 @@ import { readFileSync, existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Harness, requireRoot, CGROUP2, processesWith } from "../helpers/harness.js";
 import { repoRoot } from "../helpers/rootfs.js";
-import { oneLineError, TSRUN } from "../helpers/cli.js";
-import { spawn } from "node:child_process";
+import { oneLineError } from "../helpers/cli.js";
+import { deviceRulesPatch, oomPatch, watchEvents } from "../helpers/cgroup-cases.js";
 
 const H = "/bin/tsrun-testhelper";
 const V1 = "/sys/fs/cgroup";
@@ -224,19 +224,7 @@ test("events --stats prints one runc-shaped line with real numbers; a stopped co
 
 test("device rules through the v1 devices driver: a deny blocks open(), /dev/null stays allowed as in runc", () => {
   const out = (deny: boolean) => {
-    const b = h.bundle({
-      process: { args: ["sh", "-c", `${H} open /dev/hwrng r; ${H} open /dev/null r`] },
-      linux: {
-        devices: [{ path: "/dev/hwrng", type: "c", major: 10, minor: 183, fileMode: 0o600 }],
-        resources: {
-          devices: [
-            { allow: true, access: "rwm" },
-            ...(deny ? [{ allow: false, type: "c", major: 10, minor: 183, access: "rwm" }] : []),
-            { allow: false, type: "c", major: 1, minor: 3, access: "rwm" },
-          ],
-        },
-      },
-    }, { busybox: true });
+    const b = h.bundle(deviceRulesPatch(deny), { busybox: true });
     const id = h.id();
     const r = h.run(["run", "--bundle", b, id]);
     h.assertGone(id);
@@ -247,26 +235,18 @@ test("device rules through the v1 devices driver: a deny blocks open(), /dev/nul
 });
 
 test("events streams stats every --interval, reports the OOM kill (v1 memory.oom_control) and ends when the container stops", async () => {
-  const b = h.bundle({
-    process: { args: ["sh", "-c", `while [ ! -e /go ]; do sleep 0.05; done; ${H} alloc 64`] },
-    linux: { resources: { memory: { limit: 32 << 20, swap: 32 << 20 } } },
-  }, { busybox: true });
+  const b = h.bundle(oomPatch(), { busybox: true });
   const id = h.id();
   h.ok(["run", "-d", "--bundle", b, id]);
-  const ev = spawn(TSRUN, ["--root", h.root, "events", "--interval", "200ms", id], { stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  let err = "";
-  ev.stdout.on("data", (d) => (out += d));
-  ev.stderr.on("data", (d) => (err += d));
-  const exited = new Promise<number | null>((r) => ev.on("exit", (c) => r(c)));
-  for (let i = 0; i < 200 && out.split("\n").length < 3; i++) await sleepMs(25);
-  const first = out.split("\n").slice(0, 2).map((l) => JSON.parse(l));
-  assert.deepEqual(first.map((e) => e.type), ["stats", "stats"], `two stats lines: ${out} ${err}`);
+  const ev = watchEvents(h.root, id, "200ms");
+  for (let i = 0; i < 200 && ev.out().split("\n").length < 3; i++) await sleepMs(25);
+  const first = ev.out().split("\n").slice(0, 2).map((l) => JSON.parse(l));
+  assert.deepEqual(first.map((e) => e.type), ["stats", "stats"], `two stats lines: ${ev.out()} ${ev.err()}`);
   writeFileSync(join(b, "rootfs", "go"), "");
-  const code = await Promise.race([exited, sleepMs(20_000).then(() => "timeout")]);
-  if (code === "timeout") ev.kill("SIGKILL");
-  assert.equal(code, 0, `events: ${err}`);
-  assert.equal(err, "");
+  const code = await ev.exit(20_000);
+  assert.equal(code, 0, `events: ${ev.err()}`);
+  assert.equal(ev.err(), "");
+  const out = ev.out();
   assert.ok(out.trim().split("\n").some((l) => l === `{"type":"oom","id":"${id}"}`), out);
   h.ok(["delete", id]);
   h.assertGone(id);

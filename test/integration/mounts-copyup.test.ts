@@ -6,6 +6,7 @@ import { chmodSync, chownSync, mkdirSync, readdirSync, readFileSync, readlinkSyn
 import { join } from "node:path";
 import { Harness, requireRoot } from "../helpers/harness.js";
 import { oneLineError } from "../helpers/cli.js";
+import { mountsConcerning } from "../helpers/leftovers.js";
 import { baseConfig } from "../helpers/rootfs.js";
 
 let h: Harness;
@@ -93,7 +94,7 @@ test("tmpcopyup on a mount that is not a tmpfs is refused in one line", () => {
 });
 
 test("a copy that does not fit fails create in one line naming the file, and leaves nothing", () => {
-  const mountsBefore = readFileSync("/proc/self/mountinfo", "utf8").split("\n").filter((l) => l.includes(h.tmp));
+  const mountsBefore = mountsConcerning([h.tmp]);
   const id = h.id();
   const b = h.bundle({ mounts: [...(baseConfig().mounts as object[]), tmpfs("/data", ["tmpcopyup", "size=64k"])] }, { busybox: true });
   mkdirSync(join(b, "rootfs", "data", "sub"), { recursive: true });
@@ -102,7 +103,7 @@ test("a copy that does not fit fails create in one line naming the file, and lea
   assert.ok(oneLineError(r), r.stderr);
   assert.match(r.stderr, /^tmpcopyup mount "tmpfs" on "\/data" \(op \d+\): ENOSPC \(sub\/big\)$/m);
   h.assertGone(id);
-  assert.deepEqual(readFileSync("/proc/self/mountinfo", "utf8").split("\n").filter((l) => l.includes(h.tmp)), mountsBefore);
+  assert.deepEqual(mountsConcerning([h.tmp]), mountsBefore, "no mount left under the bundle");
 });
 
 test("a directory swapped for a symlink to the host while the copy runs never brings host files in", async (t) => {

@@ -5,9 +5,8 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { spawn } from "node:child_process";
 import { Harness } from "../helpers/harness.js";
-import { TSRUN } from "../helpers/cli.js";
+import { deviceRulesPatch, oomPatch, watchEvents } from "../helpers/cgroup-cases.js";
 
 const H = "/bin/tsrun-testhelper";
 const CG = "/sys/fs/cgroup";
@@ -30,26 +29,18 @@ function assertNoCgroup(id: string): void {
 }
 
 test("a 32 MiB memory limit OOM-kills a 64 MiB allocation, and events reports the OOM", async () => {
-  const b = h.bundle({
-    process: { args: ["sh", "-c", `while [ ! -e /go ]; do sleep 0.05; done; ${H} alloc 64`] },
-    linux: { resources: { memory: { limit: 32 << 20, swap: 32 << 20 } } },
-  }, { busybox: true });
+  const b = h.bundle(oomPatch(), { busybox: true });
   const id = h.id();
   h.ok(["run", "-d", "--bundle", b, id]);
   assert.equal(cgFile(id, "memory.max"), String(32 << 20));
   // events streams until the container stops; the first stats line means it is watching.
-  const ev = spawn(TSRUN, ["--root", h.root, "events", "--interval", "60s", id], { stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  let err = "";
-  ev.stdout.on("data", (d) => (out += d));
-  ev.stderr.on("data", (d) => (err += d));
-  const exited = new Promise<number | null>((r) => ev.on("exit", (c) => r(c)));
-  for (let i = 0; i < 600 && !out.includes("\n"); i++) await sleep(50);
-  assert.match(out, /^\{"type":"stats"/, `events printed no stats line: ${err}`);
+  const ev = watchEvents(h.root, id, "60s");
+  for (let i = 0; i < 600 && !ev.out().includes("\n"); i++) await sleep(50);
+  assert.match(ev.out(), /^\{"type":"stats"/, `events printed no stats line: ${ev.err()}`);
   writeFileSync(join(b, "rootfs", "go"), "");
-  const code = await Promise.race([exited, sleep(60_000).then(() => "timeout")]);
-  if (code === "timeout") ev.kill("SIGKILL");
-  assert.equal(code, 0, `events: ${err}`);
+  const code = await ev.exit(60_000);
+  assert.equal(code, 0, `events: ${ev.err()}`);
+  const out = ev.out();
   const lines = out.trim().split("\n").map((l) => JSON.parse(l));
   assert.ok(lines.some((e) => e.type === "oom" && e.id === id), out);
   assert.match(cgFile(id, "memory.events"), /^oom_kill [1-9]/m);
@@ -70,19 +61,7 @@ test("pids.limit 10 stops fork", () => {
 test("a device deny rule (eBPF) blocks opening a device; /dev/null stays allowed as in runc", () => {
   // runc appends its default allow list (/dev/null, zero, full, random, urandom, tty, ptmx,
   // pts, net/tun) after the config's rules, so a deny for 1:3 is overridden; 10:183 is not in it.
-  const b = h.bundle({
-    process: { args: ["sh", "-c", `${H} open /dev/hwrng r; ${H} open /dev/null r`] },
-    linux: {
-      devices: [{ path: "/dev/hwrng", type: "c", major: 10, minor: 183, fileMode: 0o600 }],
-      resources: {
-        devices: [
-          { allow: true, access: "rwm" },
-          { allow: false, type: "c", major: 10, minor: 183, access: "rwm" },
-          { allow: false, type: "c", major: 1, minor: 3, access: "rwm" },
-        ],
-      },
-    },
-  }, { busybox: true });
+  const b = h.bundle(deviceRulesPatch(), { busybox: true });
   const id = h.id();
   const r = h.run(["run", "--bundle", b, id]);
   assert.deepEqual(r.stdout.trim().split("\n"), ["EPERM", "ok"], r.stderr);
