@@ -1,6 +1,6 @@
 /*
- * native/build/tsrun: the compiled launcher (bin/tsrun links to it). It does what the
- * shell launcher bin/tsrun.sh does, without a shell: find the repository from
+ * native/build/tsrun: the compiled launcher (bin/tsrun links to it; it replaced a sh
+ * script, saving a shell and its fork per call): find the repository from
  * /proc/self/exe (so it works through symlinks, from any cwd and with an empty
  * environment), pick the node that built tsrun (dist/node-path, then $TSRUN_NODE,
  * /usr/local/bin/node, /usr/bin/node), drop NODE_EXTRA_CA_CERTS (it triples node's
