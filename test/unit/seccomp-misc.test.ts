@@ -44,7 +44,7 @@ test("features: runc's shape, from the tables", () => {
 });
 
 test("arch tokens in the table equal libseccomp's for every arch it knows", (t) => {
-  if (!lib) return t.skip("libseccomp.so.2 is not installed");
+  assert.ok(lib, "libseccomp.so.2 is not installed (apt-get install libseccomp2)");
   for (const [name, a] of Object.entries(ARCHS)) {
     const token = lib.archResolveName(a.libName);
     if (token !== 0) assert.equal(token, a.token, name);
