@@ -73,7 +73,10 @@ test("--systemd-cgroup: slice:prefix:name puts the container where systemd would
   assert.ok(r.stdout.trim().endsWith(`/${slice}/s7b-${id}.scope`), r.stdout);
   const pure = existsSync("/sys/fs/cgroup/cgroup.controllers");
   assert.ok(!existsSync(join("/sys/fs/cgroup", pure ? "" : "pids", slice)), "the slice tsrun made is gone after delete");
-  const bad = h.run(["--systemd-cgroup", "create", "--bundle", h.bundle({ linux: { ...(baseConfig().linux as object), cgroupsPath: "/not/systemd" } }), h.id("sdbad")]);
+  const badId = h.id("sdbad");
+  const bad = h.run(["--systemd-cgroup", "create", "--bundle", h.bundle({ linux: { ...(baseConfig().linux as object), cgroupsPath: "/not/systemd" } }), badId]);
   assert.equal(bad.status, 1);
   assert.match(bad.stderr.trim(), /^[^\n]*"\/not\/systemd" is not a systemd "slice:prefix:name" path[^\n]*$/);
+  h.assertGone(badId);
+  h.assertGone(badId, "/not/systemd");
 });
