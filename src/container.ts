@@ -10,7 +10,8 @@ import { deriveStatus, isAlive, type Status } from "./state/status.js";
 import { readProcStat, sleepMs } from "./state/proc.js";
 import { loadCgroupManager } from "./cgroup/manager.js";
 import { runHooks } from "./hooks.js";
-import { detachHostMounts } from "./host-mounts.js";
+import { detachContainerRoot } from "./host-mounts.js";
+import { hasOwnMountNs } from "./plan/no-mountns.js";
 
 export interface Loaded { h: Handle; st: ContainerState; status: Status }
 
@@ -73,7 +74,7 @@ export function destroy(ctx: Ctx, l: Loaded): void {
   let left: number[] = [];
   try { left = cg.pids(); } catch { left = []; }
   if (left.length) killAndWait(ctx, l.st);
-  if (l.st.hostMounts) detachHostMounts(ctx.sys(), l.st.hostMounts);   // no mount namespace
+  if (!hasOwnMountNs(l.st.spec)) detachContainerRoot(ctx.sys(), l.h.dir);   // no mount namespace
   cg.destroy();
   fault("delete-after-cgroup");
   l.h.remove();

@@ -1,53 +1,48 @@
 /**
  * A container without a mount namespace makes its mounts in the host's (src/plan/no-mountns.ts),
- * all on a bind of the rootfs onto itself. create records which mounts sat at the rootfs path
- * before (`hostMounts` in the state); a failed create and delete detach whatever is stacked on
- * top of those, which takes every mount under it along. Nothing else on the host is touched.
+ * all on a bind of its rootfs onto `rootfs/` in its own state directory: nobody else mounts
+ * there, so a failed create and delete detach whatever is at that directory, which takes every
+ * mount under it along. Two containers that share a rootfs never touch each other's mounts, and
+ * no mount id is remembered (the kernel reuses them). Nothing else on the host is touched.
  */
-import { readFileSync, realpathSync } from "node:fs";
+import { readFileSync, realpathSync, rmdirSync } from "node:fs";
+import { join } from "node:path";
 import { sysError } from "./errors.js";
 import { unescapeMountField } from "./cgroup/mountinfo.js";
 import type { Sys } from "./sys/types.js";
 
-interface Entry { id: number; parent: number; mountpoint: string }
-
-function entries(mountinfo: string): Entry[] {
-  const out: Entry[] = [];
-  for (const line of mountinfo.split("\n")) {
-    const f = line.split(" ");
-    if (f.length < 5) continue;
-    out.push({ id: Number(f[0]), parent: Number(f[1]), mountpoint: unescapeMountField(f[4]) });
-  }
-  return out;
+/** The directory in a container's state dir its rootfs is bound onto when it has no mount namespace. */
+export function mountPointIn(stateDir: string): string {
+  return join(stateDir, "rootfs");
 }
 
-/** The ids of the mounts at `path`, the top of the stack (the one a lookup sees) last. */
-export function mountsAt(mountinfo: string, path: string): number[] {
-  const at = entries(mountinfo).filter((e) => e.mountpoint === path);
-  const top = at.find((e) => !at.some((o) => o.parent === e.id));
-  return [...at.filter((e) => e !== top).map((e) => e.id), ...(top ? [top.id] : [])];
-}
-
-function idsAt(path: string): number[] {
-  return mountsAt(readFileSync("/proc/self/mountinfo", "utf8"), path);
-}
-
-/** What create records: the rootfs as mountinfo names it (symlinks resolved) and the mounts there now. */
-export function hostMountsBefore(rootfs: string): { path: string; base: number[] } {
-  let path: string;
-  try { path = realpathSync(rootfs); } catch (e) { throw sysError("realpath", rootfs, e); }
-  return { path, base: idsAt(path) };
-}
-
-/** Detach the mounts at the rootfs that were not there at create. Returns how many. */
-export function detachHostMounts(sys: Sys, { path, base }: { path: string; base: readonly number[] }): number {
+/** How many mounts mountinfo lists at `path` (mount points are compared with escapes decoded). */
+export function mountsAt(mountinfo: string, path: string): number {
   let n = 0;
-  for (let i = 0; i < 16; i++) {
-    const at = idsAt(path);
-    const top = at[at.length - 1];
-    if (top === undefined || base.includes(top)) break;
+  for (const line of mountinfo.split("\n")) {
+    const mp = line.split(" ")[4];
+    if (mp !== undefined && unescapeMountField(mp) === path) n++;
+  }
+  return n;
+}
+
+/**
+ * Detach every mount at the container's mount point and remove the (then empty) directory. It is
+ * removed with rmdir only: were anything still mounted there, the removal fails instead of
+ * descending into the host's rootfs. Returns how many mounts were detached.
+ */
+export function detachContainerRoot(sys: Sys, stateDir: string): number {
+  const dir = mountPointIn(stateDir);
+  let path: string;
+  try { path = realpathSync(dir); } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return 0;
+    throw sysError("realpath", dir, e);
+  }
+  let n = 0;
+  while (n < 64 && mountsAt(readFileSync("/proc/self/mountinfo", "utf8"), path) > 0) {
     sys.detachMount(path);
     n++;
   }
+  try { rmdirSync(path); } catch (e) { throw sysError("rmdir", path, e); }
   return n;
 }

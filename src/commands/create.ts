@@ -25,7 +25,7 @@ import { startIdmapHelpers, runHelperPlan } from "../idmap-helpers.js";
 import { fault } from "../fault.js";
 import { checkProcMounts } from "../spec/procmount.js";
 import { hasOwnMountNs } from "../plan/no-mountns.js";
-import { hostMountsBefore, detachHostMounts } from "../host-mounts.js";
+import { mountPointIn, detachContainerRoot } from "../host-mounts.js";
 import { reopenDevNullStdio } from "../sys/devnull.js";
 import { cgroupMountView } from "../plan/cgroup-view.js";
 import { cgroupsPathFor } from "../cgroup/systemd-path.js";
@@ -90,8 +90,10 @@ function createWith(ctx: Ctx, id: string, opts: CreateOptions, spec: ReturnType<
   for (const name of seccomp?.skipped ?? []) ctx.log.debug(`seccomp: syscall "${name}" is unknown to libseccomp, rule skipped`);
   const con = openConsole(spec.process, opts.consoleSocket, !opts.foreground);
   const consoleFd = con.child;
+  const ownMnt = hasOwnMountNs(spec);
   const planOpts = {
     idmapUserns,
+    mountAt: ownMnt ? undefined : mountPointIn(resolve(ctx.root, id)),
     seccomp: seccomp ? { filter: seccomp.filter, flags: seccomp.flags, notify: seccomp.notify } : undefined,
     rootfs, bundle, noPivot: opts.pivot === false,
     host: { sourceKind: (p: string) => { try { return fs.statSync(p).isDirectory() ? "dir" as const : "file" as const; } catch { return undefined; } } },
@@ -111,13 +113,15 @@ function createWith(ctx: Ctx, id: string, opts: CreateOptions, spec: ReturnType<
   const st: ContainerState = {
     ociVersion: spec.ociVersion, id, pid: 0, bundle, rootfs, created: new Date().toISOString(),
     annotations: spec.annotations, owner: "", phase: "creating", initStartTime: 0, cgroup: {}, spec,
-    hostMounts: hasOwnMountNs(spec) ? undefined : hostMountsBefore(rootfs),
   };
   let pid = 0;
   let syncFd = -1;
   try {
     st.cgroup = cg.paths;
     h.write(st);                                    // from here on, delete --force can clean up
+    if (planOpts.mountAt) {
+      try { fs.mkdirSync(planOpts.mountAt, { mode: 0o700 }); } catch (e) { throw sysError("mkdir", planOpts.mountAt, e); }
+    }
     fault("create-after-state-creating");
     cg.create(spec.linux?.resources);
     fault("create-after-cgroup");
@@ -211,7 +215,7 @@ function createWith(ctx: Ctx, id: string, opts: CreateOptions, spec: ReturnType<
     try { cg.killAll(9); } catch { /* nothing there */ }
     if (st.pid > 0 && st.pid !== pid) { try { process.kill(st.pid, "SIGKILL"); } catch { /* gone */ } }
     try { cg.destroy(); } catch (ce) { ctx.log.warn(`cleanup: ${(ce as Error).message}`); }
-    if (st.hostMounts) { try { detachHostMounts(sys, st.hostMounts); } catch (ce) { ctx.log.warn(`cleanup: ${(ce as Error).message}`); } }
+    if (!ownMnt) { try { detachContainerRoot(sys, h.dir); } catch (ce) { ctx.log.warn(`cleanup: ${(ce as Error).message}`); } }
     h.remove();
     throw e;
   }

@@ -46,6 +46,8 @@ export interface InitOptions {
   idmapUserns?: Map<number, string>;
   /** a cgroup v1/hybrid host: what a `cgroup` mount shows (src/plan/cgroup-mount.ts) */
   cgroupHierarchies?: CgroupHierarchy[];
+  /** no mount namespace: the container's own empty directory the rootfs is bound onto (src/host-mounts.ts) */
+  mountAt?: string;
 }
 
 const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -302,15 +304,19 @@ export function compileInit(spec: Spec, opts: InitOptions): Plan {
   // shared and unbindable are applied after pivot_root: an unbindable / cannot be bound as the rootfs
   const late = prop === "shared" || prop === "unbindable";
   if (ownMnt) b.op(Op.PRIVATE_ROOT, "make / a slave mount", { a: MS.REC | (late ? MS.SLAVE : prop ? propFlags[prop] : MS.SLAVE) });
-  b.op(Op.OPEN_ROOT, `open rootfs "${opts.rootfs}"`, { s: [opts.rootfs] });
-  // without a mount namespace the bind is made private: the container's mounts on it stay off the host's peers
+  // the container's root: the rootfs bound onto itself, or without a mount namespace onto a directory
+  // of the container's own, made private, so that its mounts stay off the host's peers and off other
+  // containers that share the rootfs
+  const root = ownMnt ? opts.rootfs : opts.mountAt;
+  if (root === undefined) throw new TsrunError("internal error: no mount point for a container without a mount namespace");
+  b.op(Op.OPEN_ROOT, `open rootfs "${root}"`, { s: [root] });
   b.op(Op.MOUNT, `bind mount rootfs "${opts.rootfs}"`, { flags: OpFlag.BIND, a: MS.BIND | MS.REC, c: ownMnt ? 0 : MS.REC | MS.PRIVATE, s: [opts.rootfs, "/"] });
-  b.op(Op.OPEN_ROOT, `open rootfs "${opts.rootfs}"`, { s: [opts.rootfs] });
+  b.op(Op.OPEN_ROOT, `open rootfs "${root}"`, { s: [root] });
   const mounts = spec.mounts ?? [];
   mounts.forEach((m, i) => planMount(b, spec, m, i, opts));
   planDevices(b, spec, mounts);
   planHookSync(b, spec);
-  if (!ownMnt) b.op(Op.MOVE_ROOT, `chroot "${opts.rootfs}" (no mount namespace)`, { a: 1, s: [opts.rootfs] });
+  if (!ownMnt) b.op(Op.MOVE_ROOT, `chroot "${root}" (no mount namespace)`, { a: 1, s: [root] });
   else if (opts.noPivot) b.op(Op.MOVE_ROOT, "move rootfs to / (--no-pivot)", { s: [opts.rootfs] });
   else b.op(Op.PIVOT_ROOT, `pivot_root "${opts.rootfs}"`, { s: [opts.rootfs] });
   if (late) b.op(Op.PRIVATE_ROOT, `make / ${prop}`, { a: MS.REC | propFlags[prop!] });

@@ -2,9 +2,11 @@
  * A container without a mount namespace of its own (none listed in linux.namespaces) shares the
  * runtime's, as the spec says. tsrun then:
  * - leaves the host's "/" propagation alone (runc makes it rslave);
- * - still binds the rootfs onto itself and makes the configured mounts on that bind, so that
- *   delete (or a failed create) removes them all with one detach (src/host-mounts.ts);
- * - chroots into the rootfs instead of pivot_root or MS_MOVE, which would change the host's root;
+ * - binds the rootfs onto a directory of the container's own (<state dir>/rootfs) and makes the
+ *   configured mounts on that bind, so that delete (or a failed create) removes them all by
+ *   detaching that directory, and containers sharing a rootfs never see each other's mounts
+ *   (src/host-mounts.ts);
+ * - chroots into that bind instead of pivot_root or MS_MOVE, which would change the host's root;
  * - refuses what it cannot honour without changing the host, in one line.
  * Pure, like compile.ts.
  */
@@ -21,7 +23,7 @@ function refuse(field: string, why: string): never {
 
 /** Throws for the settings that need a mount namespace of the container's own. */
 export function checkNoMountNs(spec: Spec, rootfs: string): void {
-  // the rootfs is bound onto itself in the host's namespace and detached at delete: never the host's /
+  // the rootfs is bound (recursively) in the host's namespace and detached at delete: never the host's /
   if (rootfs.replace(/\/+$/, "") === "") refuse("root.path", "the host's / cannot be the rootfs");
   const l = spec.linux;
   const nss = l?.namespaces ?? [];

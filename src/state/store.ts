@@ -28,8 +28,6 @@ export interface ContainerState {
   initStartTime: number;
   cgroup: CgroupPaths;
   spec: Spec;
-  /** no mount namespace: the rootfs (real path) and the mounts at it before create (src/host-mounts.ts) */
-  hostMounts?: { path: string; base: number[] };
 }
 
 export class Handle {
@@ -87,9 +85,21 @@ export class Handle {
     try { return fs.lstatSync(this.fifoPath).isFIFO(); } catch { return false; }
   }
 
-  /** Remove every file and the directory; the lock goes with the fd. */
+  /**
+   * Remove every file and the directory; the lock goes with the fd. Never recursive: a directory in
+   * here (the mount point of a container without a mount namespace) is only rmdir'ed, so a mount
+   * left on it makes this fail rather than delete what the mount shows.
+   */
   remove(): void {
-    for (const f of fs.readdirSync(this.dir)) fs.rmSync(join(this.dir, f), { force: true, recursive: true });
+    for (const f of fs.readdirSync(this.dir)) {
+      const p = join(this.dir, f);
+      try {
+        if (fs.lstatSync(p).isDirectory()) fs.rmdirSync(p);
+        else fs.rmSync(p, { force: true });
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw sysError("remove", p, e);
+      }
+    }
     fault("delete-state-remove-middle");
     try { fs.rmdirSync(this.dir); } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw sysError("rmdir", this.dir, e);

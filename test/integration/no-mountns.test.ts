@@ -1,9 +1,10 @@
 // A container with no mount namespace in linux.namespaces shares tsrun's (the spec: a namespace
-// that is not listed is inherited). It is chrooted into its rootfs; its mounts live on a bind of
-// the rootfs in the host's namespace and are gone after delete; "/" of the host is not touched.
+// that is not listed is inherited). It is chrooted into a bind of its rootfs on a directory of its
+// own (<root>/<id>/rootfs) in the host's namespace, where its mounts live; they are gone after
+// delete; "/" of the host, the bundle's rootfs and other containers sharing it are not touched.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync, readlinkSync, writeFileSync, existsSync, symlinkSync } from "node:fs";
+import { readFileSync, readlinkSync, realpathSync, writeFileSync, existsSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { Harness, requireRoot } from "../helpers/harness.js";
 import { oneLineError } from "../helpers/cli.js";
@@ -22,11 +23,19 @@ function mountinfo(): string[] {
 function mountsUnder(dir: string): string[] {
   return mountinfo().map((l) => l.split(" ")[4]).filter((mp) => mp === dir || mp.startsWith(dir + "/"));
 }
+/** where a container without a mount namespace has its root: a directory in its state dir */
+function ctRoot(id: string): string {
+  return join(realpathSync(h.root), id, "rootfs");
+}
+/** mounts of the container (at its root) and anything on the bundle's rootfs itself */
+function leftFor(id: string, b: string): string[] {
+  return [...mountsUnder(ctRoot(id)), ...mountsUnder(join(b, "rootfs"))];
+}
 function rootLine(): string {
   return mountinfo().find((l) => l.split(" ")[4] === "/")!;
 }
 
-test("without a mount namespace the container shares tsrun's, is chrooted in its rootfs, and delete removes its mounts", () => {
+test("without a mount namespace the container shares tsrun's, is chrooted in its own bind of the rootfs, and delete removes its mounts", () => {
   const b = h.bundle({ process: { args: [H, "pause"] }, linux: { namespaces: NO_MNT, maskedPaths: null, readonlyPaths: null } });
   const rootfs = join(b, "rootfs");
   const id = h.id("nomnt");
@@ -34,9 +43,11 @@ test("without a mount namespace the container shares tsrun's, is chrooted in its
   h.ok(["create", "--bundle", b, id]);
   const pid = h.state(id).pid;
   assert.equal(readlinkSync(`/proc/${pid}/ns/mnt`), readlinkSync("/proc/self/ns/mnt"), "init is in the runtime's mount namespace");
-  assert.equal(readlinkSync(`/proc/${pid}/root`), rootfs, "init's root is the bundle's rootfs (chroot, not pivot_root)");
+  const root = ctRoot(id);
+  assert.equal(readlinkSync(`/proc/${pid}/root`), root, "init's root is its bind of the rootfs (chroot, not pivot_root)");
   assert.notEqual(readlinkSync(`/proc/${pid}/ns/uts`), readlinkSync("/proc/self/ns/uts"), "the listed namespaces are still new");
-  assert.ok(mountsUnder(rootfs).includes(join(rootfs, "proc")), "the configured mounts are made on the rootfs");
+  assert.ok(mountsUnder(root).includes(join(root, "proc")), "the configured mounts are made on the container's root");
+  assert.deepEqual(mountsUnder(rootfs), [], "nothing is mounted on the bundle's rootfs itself");
   assert.equal(rootLine(), hostRoot, "the host's / (and its propagation) is untouched");
   h.ok(["start", id]);
 
@@ -48,7 +59,7 @@ test("without a mount namespace the container shares tsrun's, is chrooted in its
   assert.match(w.stderr, /EROFS/, "root.readonly holds without a mount namespace too");
 
   h.ok(["delete", "--force", id]);
-  assert.deepEqual(mountsUnder(rootfs), [], "no mount of the container is left on the host");
+  assert.deepEqual(leftFor(id, b), [], "no mount of the container is left on the host");
   assert.equal(rootLine(), hostRoot);
   writeFileSync(join(rootfs, "after"), "x");              // the rootfs is writable again on the host
   h.assertGone(id);
@@ -60,7 +71,7 @@ test("without a mount namespace a failed create leaves no mount behind", () => {
   const r = h.run(["create", "--bundle", b, id]);
   assert.ok(oneLineError(r), r.stderr);
   assert.match(r.stderr, /does-not-exist/);
-  assert.deepEqual(mountsUnder(join(b, "rootfs")), []);
+  assert.deepEqual(leftFor(id, b), []);
   h.assertGone(id);
 });
 
@@ -72,9 +83,9 @@ test("without a mount namespace a rootfs named through a symlink is cleaned up a
   writeFileSync(join(b, "config.json"), JSON.stringify(cfg));
   const id = h.id("nomnt");
   h.ok(["create", "--bundle", b, id]);
-  assert.ok(mountsUnder(join(b, "rootfs")).length > 0, "the mounts are there while the container exists");
+  assert.ok(mountsUnder(ctRoot(id)).length > 0, "the mounts are there while the container exists");
   h.ok(["delete", "--force", id]);
-  assert.deepEqual(mountsUnder(join(b, "rootfs")), []);
+  assert.deepEqual(leftFor(id, b), []);
   h.assertGone(id);
 });
 
@@ -83,10 +94,27 @@ test("without a mount namespace, delete --force after tsrun was killed mid-creat
   const id = h.id("nomnt");
   const r = h.run(["create", "--bundle", b, id], { env: { ...process.env, TSRUN_FAULT: "create-after-ready" } });
   assert.notEqual(r.status, 0, "tsrun killed itself at the fault point");
-  assert.ok(mountsUnder(join(b, "rootfs")).length > 0, "the killed create left its mounts");
+  assert.ok(mountsUnder(ctRoot(id)).length > 0, "the killed create left its mounts");
   h.ok(["delete", "--force", id]);
-  assert.deepEqual(mountsUnder(join(b, "rootfs")), []);
+  assert.deepEqual(leftFor(id, b), []);
   h.assertGone(id);
+});
+
+test("without a mount namespace, two containers on one rootfs keep their own mounts: deleting one leaves the other whole", () => {
+  const b = h.bundle({ process: { args: [H, "pause"] }, linux: { namespaces: NO_MNT, maskedPaths: null, readonlyPaths: null } });
+  const [a, c] = [h.id("nomnt"), h.id("nomnt")];
+  h.ok(["create", "--bundle", b, a]);
+  h.ok(["create", "--bundle", b, c]);
+  const cMounts = mountsUnder(ctRoot(c));
+  assert.ok(cMounts.includes(join(ctRoot(c), "proc")), "the second container has its own mounts");
+  h.ok(["delete", "--force", a]);
+  assert.deepEqual(mountsUnder(ctRoot(c)), cMounts, "deleting the first container left the second one's mounts alone");
+  h.ok(["start", c]);
+  assert.equal(h.ok(["exec", c, H, "readlink", "/proc/self/root"]).stdout, "/\n", "the second container still runs in its root");
+  h.ok(["delete", "--force", c]);
+  assert.deepEqual([...leftFor(a, b), ...leftFor(c, b)], [], "nothing of either is left");
+  h.assertGone(a);
+  h.assertGone(c);
 });
 
 test("without a mount namespace, settings that need one are refused with one line and no leftovers", () => {
@@ -107,7 +135,7 @@ test("without a mount namespace, settings that need one are refused with one lin
     const r = h.run(["create", "--bundle", b, id]);
     assert.ok(oneLineError(r), r.stderr);
     assert.match(r.stderr, re);
-    assert.deepEqual(mountsUnder(join(b, "rootfs")), []);
+    assert.deepEqual(leftFor(id, b), []);
     assert.ok(!existsSync(join(h.root, id)));
     h.assertGone(id);
   }

@@ -22,15 +22,18 @@ function spec(patch: (s: Record<string, any>) => void) {
   return parseSpec(JSON.stringify(s));
 }
 
-test("no mount namespace: no propagation change, mounts on the rootfs bind, chroot instead of pivot_root", () => {
+test("no mount namespace: no propagation change, the rootfs bound on the container's own dir, chroot instead of pivot_root", () => {
   for (const noPivot of [false, true]) {
-    const plan = compileInit(spec(() => {}), { rootfs: "/bundle/rootfs", bundle: "/bundle", noPivot, host });
+    const plan = compileInit(spec(() => {}), { rootfs: "/bundle/rootfs", bundle: "/bundle", noPivot, host, mountAt: "/run/tsrun/c1/rootfs" });
     const codes = plan.ops.map((o) => o.code);
     assert.ok(!codes.includes(Op.PRIVATE_ROOT), "the host's / keeps its propagation");
     assert.ok(!codes.includes(Op.PIVOT_ROOT), "no pivot_root in the host's namespace");
     const root = plan.ops.filter((o) => o.code === Op.MOVE_ROOT);
     assert.equal(root.length, 1);
-    assert.match(root[0].describe, /^chroot "\/bundle\/rootfs" \(no mount namespace\)/, "chroot only, even with --no-pivot (no MS_MOVE)");
+    assert.match(root[0].describe, /^chroot "\/run\/tsrun\/c1\/rootfs" \(no mount namespace\)/, "chroot only, even with --no-pivot (no MS_MOVE)");
+    const opened = plan.ops.filter((o) => o.code === Op.OPEN_ROOT).map((o) => o.describe);
+    assert.deepEqual(opened, ['open rootfs "/run/tsrun/c1/rootfs"', 'open rootfs "/run/tsrun/c1/rootfs"'], "the mounts go on the container's own dir");
+    assert.ok(plan.ops.some((o) => o.describe === 'bind mount rootfs "/bundle/rootfs"'), "which holds a bind of the rootfs");
     assert.ok(plan.ops.findIndex((o) => /^mount "proc"/.test(o.describe)) < plan.ops.indexOf(root[0]));
   }
 });
@@ -57,7 +60,7 @@ test("no mount namespace: what cannot be honoured is refused with the field name
   assert.ok(compileInit(withMnt, opts).ops.some((o) => o.code === Op.PIVOT_ROOT), "with a mount namespace nothing changes");
 });
 
-test("mountsAt: the mounts at a path, top of the stack last, escapes decoded", () => {
+test("mountsAt: how many mounts are at a path, escapes decoded", () => {
   const mi = [
     "27 1 254:0 / / rw - ext4 /dev/vda rw",
     "90 27 0:50 / /b/root\\040fs rw - overlay overlay rw",
@@ -65,8 +68,7 @@ test("mountsAt: the mounts at a path, top of the stack last, escapes decoded", (
     "96 95 0:81 / /b/root\\040fs/proc rw - proc proc rw",
     "97 27 0:82 / /b/root rw - tmpfs tmpfs rw",
   ].join("\n");
-  assert.deepEqual(mountsAt(mi, "/b/root fs"), [90, 95]);
-  assert.deepEqual(mountsAt(mi, "/nothing"), []);
-  const moved = ["95 90 0:1 / /r rw - x x rw", "90 27 0:1 / /r rw - x x rw"].join("\n");
-  assert.deepEqual(mountsAt(moved, "/r"), [90, 95], "the top is the one nothing is stacked on, whatever the line order");
+  assert.equal(mountsAt(mi, "/b/root fs"), 2);
+  assert.equal(mountsAt(mi, "/b/root"), 1, "a path that is a prefix of another is counted on its own");
+  assert.equal(mountsAt(mi, "/nothing"), 0);
 });
