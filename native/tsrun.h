@@ -11,6 +11,7 @@ enum { SPAWN_IN_CGROUP_FD = 0,   /* cgroup v2 dir fd for CLONE_INTO_CGROUP, or -
        SPAWN_IN_STATE_DIR_FD,    /* O_PATH|O_DIRECTORY fd of <root>/<id> (holds exec.fifo), or -1 */
        SPAWN_IN_CONSOLE_FD,      /* connected console socket fd, or -1 */
        SPAWN_IN_PRESERVE_FDS,    /* number of fds after 2 that the process keeps (3 .. 3+N-1) */
+       SPAWN_IN_INIT_FD,         /* sealed memfd of tsrun-init (tsrun_sealed_memfd); required */
        SPAWN_IN__COUNT };
 /* tsrun_spawn outputs, indexes into `out` */
 enum { SPAWN_OUT_PID = 0,        /* pid of the cloned child (in the caller's pid namespace) */
@@ -20,8 +21,11 @@ enum { SPAWN_OUT_PID = 0,        /* pid of the cloned child (in the caller's pid
                                     (then the caller must write cgroup.procs before MSG_GO) */
        SPAWN_OUT__COUNT };
 
-/* Clone a child that runs `plan` (see plan.h). The parent returns at once. */
+/* Clone a child that execs tsrun-init (in[SPAWN_IN_INIT_FD]), which runs `plan` (see plan.h).
+ * The parent returns at once. */
 int tsrun_spawn(const uint8_t *plan, uint32_t plan_len, const int32_t *in, int32_t *out);
+/* A sealed (F_SEAL_SEAL|SHRINK|GROW|WRITE), executable, CLOEXEC memfd holding buf: the fd or -errno. */
+int tsrun_sealed_memfd(const char *name, const uint8_t *buf, uint32_t len);
 
 /* Send one fd with SCM_RIGHTS over a connected unix socket, with `text` as the data. */
 int tsrun_send_fd(int sock, int fd, const char *text);

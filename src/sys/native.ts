@@ -6,7 +6,7 @@
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { TsrunError, errnoName, checkErrno } from "../errors.js";
 import type { Sys, SpawnInput, SpawnResult, WaitResult } from "./types.js";
 
@@ -24,9 +24,15 @@ export function libtsrunPath(): string {
   throw new TsrunError("load `native/build/libtsrun.so`: ENOENT (run npm run build)", "ENOENT");
 }
 
+/** native/build/tsrun-init, the static init every container process starts as (native/init.c) */
+export function initPath(): string {
+  return join(dirname(libtsrunPath()), "tsrun-init");
+}
+
 const SYS_pidfd_open = 434;
 const SYS_pidfd_send_signal = 424;
 const PR_SET_CHILD_SUBREAPER = 36;
+const F_GETFD = 1;
 const LOCK = { sh: 1, ex: 2, un: 8 } as const;
 const LOCK_NB = 4;
 const MNT_DETACH = 2;
@@ -48,6 +54,8 @@ export function nativeSys(): Sys {
     dup2: libc.func("int dup2(int, int)"),
     umount2: libc.func("int umount2(const char *, int)"),
     spawn: lib.func("int tsrun_spawn(const uint8_t *, uint32_t, const int32_t *, _Inout_ int32_t *)"),
+    sealedMemfd: lib.func("int tsrun_sealed_memfd(const char *, const uint8_t *, uint32_t)"),
+    fcntl: libc.func("int fcntl(int, int, ...)"),
     sendFd: lib.func("int tsrun_send_fd(int, int, const char *)"),
     recvFd: lib.func("int tsrun_recv_fd(int, _Out_ uint8_t *, uint32_t)"),
   };
@@ -57,9 +65,23 @@ export function nativeSys(): Sys {
     throw new TsrunError(`${op} \`${obj}\`: ${e}`, e);
   };
 
+  // the sealed copy of tsrun-init, made once per process: every spawned child execs it
+  let initFd = -1;
+  const sealedInit = (): number => {
+    if (initFd >= 0) return initFd;
+    const path = initPath();
+    let bytes: Buffer;
+    try { bytes = readFileSync(path); } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code ?? "EIO";
+      throw new TsrunError(`read \`${path}\`: ${code} (run npm run build)`, code);
+    }
+    initFd = checkErrno(c.sealedMemfd("tsrun-init", bytes, bytes.length), "memfd_create", "tsrun-init");
+    return initFd;
+  };
+
   cached = {
     spawn(input: SpawnInput): SpawnResult {
-      const inp = Int32Array.from([input.cgroupFd, input.stateDirFd, input.consoleFd, input.preserveFds]);
+      const inp = Int32Array.from([input.cgroupFd, input.stateDirFd, input.consoleFd, input.preserveFds, sealedInit()]);
       const out = new Int32Array(8).fill(-1);
       checkErrno(c.spawn(input.plan, input.plan.length, inp, out), "clone", "container init");
       return { pid: out[0], pidfd: out[1], syncFd: out[2], inCgroup: out[3] === 1 };
@@ -108,6 +130,13 @@ export function nativeSys(): Sys {
       const fd = checkErrno(c.recvFd(sock, buf, buf.length), "recvmsg", `fd ${sock}`);
       const end = buf.indexOf(0);
       return { fd, text: buf.subarray(0, end < 0 ? buf.length : end).toString() };
+    },
+    fdFlags(fd) {
+      const r = c.fcntl(fd, F_GETFD);
+      if (r >= 0) return r;
+      const e = errno();
+      if (e === "EBADF") return null;
+      throw new TsrunError(`fcntl \`fd ${fd}\`: ${e}`, e);
     },
     dup2(from, to) {
       if (c.dup2(from, to) < 0) fail("dup2", `fd ${from} to fd ${to}`);

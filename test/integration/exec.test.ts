@@ -134,7 +134,7 @@ test("a half-set-up process is not dumpable: init waiting for start (caps alread
   const b = h.bundle({ process: { args: ["/bin/sleep", "1000"] } }, { busybox: true });
   const cid = h.id("dump");
   h.ok(["create", "--bundle", b, cid]);
-  // pid 1 is still tsrun's executor (a fork of node) waiting on the exec fifo
+  // pid 1 is still tsrun-init (from its sealed memfd), waiting on the exec fifo
   const probe = "readlink /proc/1/exe || echo exe-denied; cat /proc/1/exe >/dev/null 2>&1 || echo open-denied; cat /proc/1/environ >/dev/null 2>&1 || echo environ-denied";
   assert.equal(ex([cid, "sh", "-c", probe]).stdout, "exe-denied\nopen-denied\nenviron-denied\n");
   h.ok(["start", cid]);

@@ -68,7 +68,9 @@ test("a container cannot open or read /proc/<pid>/exe of tsrun's exec child befo
   const init = h.state(id).pid;
   const held = await heldExec(id, init, [H, "echo", "released"]);
   try {
-    const exe = readlinkSync(`/proc/${held.child}/exe`);
+    // the child exec'd the sealed init right after clone: its exe is no host file
+    assert.match(readlinkSync(`/proc/${held.child}/exe`), /^\/memfd:tsrun-init \(deleted\)$/);
+    const exe = `/proc/${held.child}/exe`;
     const before = sha(exe);
     const probe = (path: string, mode: string) => h.run(["exec", id, H, "open", path, mode]);
     for (const mode of ["w", "rw", "r"]) {

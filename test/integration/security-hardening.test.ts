@@ -5,7 +5,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdirSync, readFileSync, readdirSync, readlinkSync, chownSync, symlinkSync, writeFileSync, rmSync, existsSync } from "node:fs";
+import { mkdirSync, readFileSync, readdirSync, readlinkSync, statSync, chownSync, symlinkSync, writeFileSync, rmSync, existsSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { Harness, requireRoot } from "../helpers/harness.js";
@@ -19,12 +19,14 @@ after(() => h.cleanup());
 const sha = (f: string) => createHash("sha256").update(readFileSync(f)).digest("hex");
 const hostPidns = { namespaces: [{ type: "mount" }, { type: "uts" }, { type: "ipc" }, { type: "network" }] };
 
-test("a container cannot open the waiting executor's /proc/<pid>/exe for writing (CVE-2019-5736 class)", () => {
+test("a container cannot open the waiting init's /proc/<pid>/exe for writing, and it is no host file (CVE-2019-5736 class)", () => {
   const b = h.bundle({ process: { args: [H, "pause"] } });
   const id = h.id();
   h.ok(["create", "--bundle", b, id]);
   const pid = h.state(id).pid;
-  const exe = readlinkSync(`/proc/${pid}/exe`);
+  assert.match(readlinkSync(`/proc/${pid}/exe`), /^\/memfd:tsrun-init \(deleted\)$/, "the waiting init runs the sealed init");
+  assert.equal(statSync(`/proc/${pid}/exe`).nlink, 0, "no name on any filesystem");
+  const exe = `/proc/${pid}/exe`;
   const before = sha(exe);
   for (const mode of ["w", "rw"]) {
     const probe = h.bundle({ process: { args: [H, "open", `/proc/${pid}/exe`, mode] }, linux: hostPidns });
@@ -41,7 +43,7 @@ test("nothing but stdio outlives exec, in init or before it (CVE-2024-21626 clas
   const id = h.id();
   h.ok(["create", "--bundle", b, id]);
   const pid = h.state(id).pid;
-  // the waiting executor: every fd above stdio is close-on-exec
+  // the waiting init: every fd above stdio is close-on-exec
   for (const fd of readdirSync(`/proc/${pid}/fd`).map(Number).filter((n) => n > 2)) {
     const flags = parseInt(/flags:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/fdinfo/${fd}`, "utf8"))![1], 8);
     assert.ok(flags & 0o2000000, `fd ${fd} (${readlinkSync(`/proc/${pid}/fd/${fd}`)}) of the waiting init is not close-on-exec`);

@@ -45,13 +45,13 @@ test("a symlink in the rootfs cannot send a mount destination outside it (CVE-20
 });
 
 test("the process is not dumpable while tsrun's child sets up (CVE-2019-5736 class)", () => {
-  // The created-but-not-started init is still the executor (a fork of node): it must not be
-  // dumpable, so a container process without CAP_SYS_PTRACE cannot open its /proc/<pid>/exe.
+  // The created-but-not-started init runs the sealed tsrun-init and is not dumpable, so a container
+  // process without CAP_SYS_PTRACE cannot even open its /proc/<pid>/exe for reading.
   const b = h.bundle({ process: { args: [H, "pause"] } });
   const id = h.id();
   h.ok(["create", "--bundle", b, id]);
   const pid = h.state(id).pid;
-  assert.match(readFileSync(`/proc/${pid}/cmdline`, "utf8"), /node|tsrun/, "the waiting init is still tsrun's child, before exec");
+  assert.match(readFileSync(`/proc/${pid}/cmdline`, "utf8"), /^tsrun-init\0--tsrun-init-1\0/, "the waiting init is the sealed tsrun-init");
   // Same uid (root), no CAP_SYS_PTRACE: only a non-dumpable target refuses the open.
   const probe = h.bundle({
     process: { args: [H, "open", `/proc/${pid}/exe`, "r"], user: { uid: 0, gid: 0 } },
