@@ -280,12 +280,25 @@ int x_report_ready(struct xst *st)
   return 0;
 }
 
+void x_drop_state_dir(struct xst *st)
+{
+  if (st->ctx->state_dir_fd >= 0) {
+    st->sys->close(st->ctx->state_dir_fd);
+    st->ctx->state_dir_fd = -1;
+  }
+}
+
 static int run_op(struct xst *st, uint32_t idx, const struct tsrun_op *op)
 {
   int r;
   st->detail_set = 0;
   st->cur_op = (int32_t)idx;
   st->fail_op = -1;
+  /* from the root switch on, paths come from the config (cwd, hooks, the process): the host state
+   * dir is gone by then, unless the container has no /proc and the exec fifo needs it */
+  if ((op->code == OP_PIVOT_ROOT || op->code == OP_MOVE_ROOT || op->code == OP_CHDIR) &&
+      !(st->plan_flags & TSRUN_PF_KEEP_STATE_DIR))
+    x_drop_state_dir(st);
   switch (op->code) {
   case OP_OPEN_ROOT: r = mnt_open_root(st, op); break;
   case OP_MOUNT: r = mnt_mount(st, op); break;
@@ -389,6 +402,7 @@ int tsrun_exec_plan(const struct tsrun_sys *sys, const uint8_t *plan, uint32_t l
   st.seccomp_op = -1;
   st.hook_state_fd = -1;
   st.start_fd = -1;
+  st.plan_flags = h.flags;
 
 #define OP_AT(k) (memcpy(&op, plan + HDR_SIZE + (size_t)(k) * OP_SIZE, sizeof op), &op)
   for (; i < h.op_count; i++) {

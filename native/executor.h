@@ -91,6 +91,7 @@ struct xst {
   struct tsrun_op seccomp;/* its copy */
   int hook_state_fd;      /* OP_HOOK_SYNC's state file, stdin of OP_HOOK_EXEC; -1 when none */
   int start_fd;           /* OP_WAIT_START a=1: the exec fifo, kept open for OP_HOOK_EXEC's failure; -1 */
+  uint32_t plan_flags;    /* header.flags (TSRUN_PF_*) */
 };
 
 struct sbuf { char *p; size_t cap, len; int over; };
@@ -112,6 +113,8 @@ const char *x_errstr(int err); /* "no such file or directory", or NULL */
 
 /* executor.c */
 int x_report_ready(struct xst *st);
+/* Close the host state dir fd: nothing the config names may reach a host directory (CVE-2024-21626). */
+void x_drop_state_dir(struct xst *st);
 void x_reset_signals(const struct tsrun_sys *sys);
 /* procops.c: process, credential, security and exec ops */
 int proc_op(struct xst *st, const struct tsrun_op *op);

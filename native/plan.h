@@ -26,6 +26,8 @@
 #define TSRUN_PF_FORK_INIT   0x1u /* fork after namespaces: the grandchild becomes the process (pid ns join/unshare) */
 #define TSRUN_PF_NEW_USERNS  0x2u /* ask the parent to write uid/gid maps (MSG_MAPS_REQUEST) */
 #define TSRUN_PF_SETSID      0x4u /* call setsid() before running ops */
+#define TSRUN_PF_KEEP_STATE_DIR 0x8u /* the container mounts no /proc: OP_WAIT_START needs the state dir fd
+                                        to open exec.fifo; otherwise it is closed before pivot_root */
 
 struct tsrun_plan_header {
   uint32_t magic;

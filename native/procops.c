@@ -233,6 +233,7 @@ static long op_wait_start(struct xst *st, const struct tsrun_op *op)
 {
   const struct tsrun_sys *s = st->sys;
   long fd, r;
+  mnt_close_root(st); /* the waiting init holds only what the start handshake needs */
   fd = -ENOENT;
   if (st->ctx->fifo_fd > 0) {
     /* reopen the fifo we pinned while still root: the state dir is 0700 */
@@ -252,6 +253,7 @@ static long op_wait_start(struct xst *st, const struct tsrun_op *op)
   do
     r = s->write((int)fd, "0", 1);
   while (r == -EINTR);
+  x_drop_state_dir(st); /* the handshake is over: nothing of the host's stays open */
   if (op->a & 1) /* startContainer hooks follow: start reads on until exec closes it (O_CLOEXEC) */
     st->start_fd = (int)fd;
   else
@@ -343,6 +345,21 @@ static int op_exec(struct xst *st, const struct tsrun_op *op)
   return (int)x_fail(st, r, path);
 }
 
+/* After chdir: the kernel prefixes getcwd with "(unreachable)" when the cwd is outside the root,
+ * e.g. a cwd of /proc/self/fd/N on a host directory fd, or /proc/<host pid>/cwd (CVE-2024-21626). */
+static long cwd_inside(struct xst *st, const char *path)
+{
+  struct sbuf b;
+  long r = st->sys->getcwd(g_path, sizeof g_path);
+  if (r > 0 && g_path[0] == '/')
+    return 0;
+  sb_init(&b, g_msg, sizeof g_msg);
+  sb_str(&b, "cwd \"");
+  sb_str(&b, path);
+  sb_str(&b, "\" is outside the container's root (possible container breakout detected)");
+  return x_fail(st, r < 0 ? r : -EPERM, g_msg);
+}
+
 int proc_op(struct xst *st, const struct tsrun_op *op)
 {
   const struct tsrun_sys *s = st->sys;
@@ -377,14 +394,14 @@ int proc_op(struct xst *st, const struct tsrun_op *op)
     r = s->chdir(s0);
     if ((r == -EACCES || r == -EPERM) && (op->flags & OPF_RETRY_LATER)) {
       st->chdir_later = s0;
-      r = 0;
+      return 0;
     }
-    return (int)r;
+    return r < 0 ? (int)r : (int)cwd_inside(st, s0);
   case OP_CHDIR_RETRY:
     if (!st->chdir_later)
       return 0;
     r = s->chdir(st->chdir_later);
-    return r < 0 ? (int)x_fail(st, r, st->chdir_later) : 0;
+    return r < 0 ? (int)x_fail(st, r, st->chdir_later) : (int)cwd_inside(st, st->chdir_later);
   case OP_UMASK:
     r = s->umask((unsigned)op->a);
     return r < 0 ? (int)r : 0;

@@ -47,6 +47,7 @@ struct tsrun_sys {
   long (*fchdir)(int fd);
   long (*chdir)(const char *path);
   long (*chroot)(const char *path);
+  long (*getcwd)(char *buf, size_t size); /* the path's length with its NUL; "(unreachable)..." outside the root */
   long (*umask)(unsigned mask);
   /* mounts */
   long (*mount)(const char *src, const char *target, const char *fstype, unsigned long flags, const void *data);
@@ -108,6 +109,7 @@ struct systest_conf {
   int openat2_enosys;       /* openat2 fails with ENOSYS (exercise the manual walk) */
   int recv_eof;             /* recv returns 0 (parent went away) instead of MSG_GO */
   int strict;               /* unknown paths are absent instead of directories */
+  int cwd_outside;          /* getcwd answers "(unreachable)/host" */
 };
 extern const struct tsrun_sys tsrun_sys_test;
 extern struct systest_conf systest;

@@ -56,6 +56,7 @@ static long r_faccessat(int d, const char *p, int m, int f)
 static long r_fchdir(int fd) { return ret(syscall(SYS_fchdir, fd)); }
 static long r_chdir(const char *p) { return ret(syscall(SYS_chdir, p)); }
 static long r_chroot(const char *p) { return ret(syscall(SYS_chroot, p)); }
+static long r_getcwd(char *b, size_t n) { return ret(syscall(SYS_getcwd, b, n)); }
 static long r_umask(unsigned m) { return ret(syscall(SYS_umask, m)); }
 static long r_mount(const char *s, const char *t, const char *f, unsigned long fl, const void *d) { return ret(syscall(SYS_mount, s, t, f, fl, d)); }
 static long r_umount2(const char *t, int f) { return ret(syscall(SYS_umount2, t, f)); }
@@ -117,7 +118,7 @@ const struct tsrun_sys tsrun_sys_real = {
   .mkdirat = r_mkdirat, .mknodat = r_mknodat, .symlinkat = r_symlinkat, .unlinkat = r_unlinkat,
   .readlinkat = r_readlinkat, .fchownat = r_fchownat, .utimensat = r_utimensat, .fstat = r_fstat, .fstatat = r_fstatat,
   .fstatfs = r_fstatfs, .faccessat = r_faccessat, .fchdir = r_fchdir, .chdir = r_chdir,
-  .chroot = r_chroot, .umask = r_umask, .mount = r_mount, .umount2 = r_umount2,
+  .chroot = r_chroot, .getcwd = r_getcwd, .umask = r_umask, .mount = r_mount, .umount2 = r_umount2,
   .pivot_root = r_pivot_root, .setns = r_setns, .unshare = r_unshare, .fork = r_fork,
   .setsid = r_setsid, .getpid = r_getpid, .geteuid = r_geteuid, .sethostname = r_sethostname,
   .setdomainname = r_setdomainname, .prlimit = r_prlimit, .prctl = r_prctl,

@@ -441,6 +441,16 @@ static long f_chdir(const char *path)
   return end(0);
 }
 static long f_chroot(const char *path) { CALL("chroot(%s)", q(path)); return end(0); }
+static long f_getcwd(char *buf, size_t n)
+{
+  /* systest.cwd_outside: the cwd is outside the root, as the kernel says it */
+  const char *cwd = systest.cwd_outside ? "(unreachable)/host" : g_cwd;
+  CALL("getcwd()");
+  if (strlen(cwd) + 1 > n)
+    return end(-ERANGE);
+  snprintf(buf, n, "%s", cwd);
+  return end((long)strlen(cwd) + 1);
+}
 static long f_umask(unsigned m)
 {
   unsigned old = g_umask;
@@ -614,7 +624,7 @@ const struct tsrun_sys tsrun_sys_test = {
   .mkdirat = f_mkdirat, .mknodat = f_mknodat, .symlinkat = f_symlinkat, .unlinkat = f_unlinkat,
   .readlinkat = f_readlinkat, .fchownat = f_fchownat, .utimensat = f_utimensat, .fstat = f_fstat, .fstatat = f_fstatat,
   .fstatfs = f_fstatfs, .faccessat = f_faccessat, .fchdir = f_fchdir, .chdir = f_chdir,
-  .chroot = f_chroot, .umask = f_umask, .mount = f_mount, .umount2 = f_umount2,
+  .chroot = f_chroot, .getcwd = f_getcwd, .umask = f_umask, .mount = f_mount, .umount2 = f_umount2,
   .pivot_root = f_pivot_root, .setns = f_setns, .unshare = f_unshare, .fork = f_fork,
   .setsid = f_setsid, .getpid = f_getpid, .geteuid = f_geteuid, .sethostname = f_sethostname,
   .setdomainname = f_setdomainname, .prlimit = f_prlimit, .prctl = f_prctl,

@@ -677,6 +677,7 @@ TEST(proc_files_and_misc)
   pb_op(&P, OP_WAIT_START, 0);
   systest.fail_prefix = "chdir(\"/home/u\")";
   systest.fail_errno = EACCES;
+  P.h.flags = TSRUN_PF_KEEP_STATE_DIR; /* no /proc in this container: the fifo is opened from the dir */
   pb_build(&P);
   memset(&ctx, 0, sizeof ctx);
   ctx.sync_fd = 5;
@@ -687,13 +688,34 @@ TEST(proc_files_and_misc)
     "openat(AT_FDCWD,\"/proc/sys/net/ipv4/ip_forward\",O_NOFOLLOW|O_WRONLY|O_CLOEXEC,00) = 12", "write(12,\"1\")",
     "prlimit(0,7,1024,4096) = 0", "umask(027)",
     "chdir(\"/home/u\") = -13", "chdir(\"/home/u\") = 0", "send(5,READY,0x4000)",
-    "openat(10,\"exec.fifo\",O_WRONLY|O_CLOEXEC,00) = 13", "write(13,\"0\")", "close(13)", NULL };
+    "openat(10,\"exec.fifo\",O_WRONLY|O_CLOEXEC,00) = 13", "write(13,\"0\")", "close(10)", "close(13)", NULL };
   CHECK(has_seq(want));
   systest_reset();
   pb_init(&P);
   pb_op1(&P, OP_SYSCTL, 0, "net/../../etc/x")->s[1] = pb_str(&P, "1");
   CHECK(run(&P) == -EINVAL);
   CHECK(!strstr(systest_log(), "openat("));
+}
+
+/* CVE-2024-21626 class: the host state dir is closed before the root switch and the chdir, and a
+ * cwd that lands outside the root (a leaked fd, /proc/<host pid>/cwd) is refused. */
+TEST(cwd_never_reaches_the_host)
+{
+  int fd = (int)tsrun_sys_test.openat(AT_FDCWD, "/run/tsrun/c1", O_PATH, 0); /* the state dir: 10 */
+  pb_init(&P);
+  pb_op1(&P, OP_OPEN_ROOT, 0, "/b/rootfs");
+  pb_op1(&P, OP_PIVOT_ROOT, 0, "/b/rootfs");
+  pb_op1(&P, OP_CHDIR, 0, "/proc/self/fd/10");
+  memset(&ctx, 0, sizeof ctx);
+  ctx.sync_fd = 5;
+  ctx.state_dir_fd = fd;
+  systest.cwd_outside = 1;
+  CHECK(tsrun_exec_plan(&tsrun_sys_test, P.buf, pb_build(&P), &ctx) == -EPERM);
+  const char *want[] = { "close(10) = 0", "pivot_root(", "chdir(\"/proc/self/fd/10\")", "getcwd()", NULL };
+  CHECK(has_seq(want));
+  CHECK(ctx.state_dir_fd == -1);
+  CHECK(ctx.err_op == 2);
+  CHECK(strstr(ctx.err_text, "outside the container's root (possible container breakout detected)") != NULL);
 }
 
 TEST(malformed_plans)
@@ -856,6 +878,7 @@ int main(void)
   RUN(walk_symlink_loop);
   RUN(mknod_replaces_and_falls_back);
   RUN(proc_files_and_misc);
+  RUN(cwd_never_reaches_the_host);
   RUN(malformed_plans);
   RUN(plan_without_exec_returns);
   RUN(notify_filter_sends_listener_fd_before_ready);

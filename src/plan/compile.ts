@@ -313,6 +313,8 @@ export function compileInit(spec: Spec, opts: InitOptions): Plan {
   b.op(Op.MOUNT, `bind mount rootfs "${opts.rootfs}"`, { flags: OpFlag.BIND, a: MS.BIND | MS.REC, c: ownMnt ? 0 : MS.REC | MS.PRIVATE, s: [opts.rootfs, "/"] });
   b.op(Op.OPEN_ROOT, `open rootfs "${root}"`, { s: [root] });
   const mounts = spec.mounts ?? [];
+  // init reopens the exec fifo through /proc/self/fd; without a /proc it keeps the state dir for that
+  if (!mounts.some((m) => m.type === "proc" && inRoot(m.destination ?? "") === "/proc")) b.flags |= PlanFlag.KEEP_STATE_DIR;
   mounts.forEach((m, i) => planMount(b, spec, m, i, opts));
   planDevices(b, spec, mounts);
   planHookSync(b, spec);

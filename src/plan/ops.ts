@@ -8,7 +8,7 @@ export const NOSTR = 0xffffffff;
 export const HEADER_SIZE = 64;
 export const OP_SIZE = 48;
 
-export const PlanFlag = { FORK_INIT: 0x1, NEW_USERNS: 0x2, SETSID: 0x4 } as const;
+export const PlanFlag = { FORK_INIT: 0x1, NEW_USERNS: 0x2, SETSID: 0x4, KEEP_STATE_DIR: 0x8 } as const;
 
 export const Op = {
   NSJOIN: 1, OOM_SCORE_ADJ: 2, MOUNT: 3, MKNOD: 4, SYMLINK: 5, MKDIR: 6, PIVOT_ROOT: 7, MOVE_ROOT: 8,
