@@ -7,6 +7,8 @@
  * start-up) and exec node on dist/bundle/launch.cjs, or dist/src/main.js with
  * TSRUN_NO_BUNDLE=1 or without a bundle. See docs/PERFORMANCE.md.
  */
+#include <dirent.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,11 +17,43 @@
 
 static char repo[PATH_MAX];
 
+/*
+ * TSRUN_PASSED_FDS: the fds above 2 the caller passed us, recorded before anything is opened
+ * (node marks some inherited fds close-on-exec at start, so tsrun cannot tell them from its own
+ * later). `--preserve-fds` and LISTEN_FDS hand over only these (src/passed-fds.ts). Ranges,
+ * "3-5,9"; set even when empty, so that a value the caller put in the environment never counts.
+ */
+static void record_passed_fds(void) {
+	char list[4096] = "";
+	size_t len = 0;
+	int fds[1024], n = 0;
+	DIR *d = opendir("/proc/self/fd"); /* O_CLOEXEC: skipped below */
+	if (!d) { unsetenv("TSRUN_PASSED_FDS"); return; }
+	for (struct dirent *e; (e = readdir(d)) && n < 1024;) {
+		int fd = atoi(e->d_name);
+		if (e->d_name[0] < '0' || e->d_name[0] > '9' || fd < 3 || fd == dirfd(d)) continue;
+		int fl = fcntl(fd, F_GETFD);
+		if (fl >= 0 && !(fl & FD_CLOEXEC)) fds[n++] = fd;
+	}
+	closedir(d);
+	for (int i = 0; i < n; i++) /* sort: readdir's order is not numeric */
+		for (int j = i + 1; j < n; j++)
+			if (fds[j] < fds[i]) { int t = fds[i]; fds[i] = fds[j]; fds[j] = t; }
+	for (int i = 0; i < n && len < sizeof list - 32;) {
+		int j = i;
+		while (j + 1 < n && fds[j + 1] == fds[j] + 1) j++;
+		len += (size_t)snprintf(list + len, sizeof list - len, j > i ? "%s%d-%d" : "%s%d", len ? "," : "", fds[i], fds[j]);
+		i = j + 1;
+	}
+	setenv("TSRUN_PASSED_FDS", list, 1);
+}
+
 static int under(char *out, const char *rel) {
 	return snprintf(out, PATH_MAX, "%s/%s", repo, rel) < PATH_MAX;
 }
 
 int main(int argc, char **argv) {
+	record_passed_fds();
 	ssize_t n = readlink("/proc/self/exe", repo, sizeof repo - 1);
 	if (n > 0) {
 		repo[n] = '\0';

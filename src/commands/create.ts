@@ -23,6 +23,7 @@ import { checkLsm } from "../plan/lsm.js";
 import { lsmHost } from "../lsm-host.js";
 import { startIdmapHelpers, runHelperPlan } from "../idmap-helpers.js";
 import { fault } from "../fault.js";
+import { checkPassedFds } from "../passed-fds.js";
 import { checkProcMounts } from "../spec/procmount.js";
 import { hasOwnMountNs } from "../plan/no-mountns.js";
 import { mountPointIn, detachContainerRoot } from "../host-mounts.js";
@@ -64,6 +65,7 @@ export function createContainer(ctx: Ctx, id: string, opts: CreateOptions): Crea
   const spec = loadSpec(bundle);
   const listen = listenFds();
   const preserveFds = listen + parsePreserveFds(opts.preserveFds);
+  if (preserveFds > 0) { const sys = ctx.sys(); checkPassedFds((fd) => sys.fdFlags(fd), preserveFds, listen); }
   if (spec.process && opts.tty) spec.process.terminal = true;
   if (spec.process && listen) spec.process.env = [...(spec.process.env ?? []), `LISTEN_FDS=${listen}`, "LISTEN_PID=1"];
   const rootfs = resolve(bundle, spec.root!.path);

@@ -16,6 +16,7 @@ import { compileSeccomp } from "../seccomp/compile.js";
 import { loadCgroupManager, type CgroupPaths } from "../cgroup/manager.js";
 import { recvMsg, sendMsg } from "../sys/sync.js";
 import { parsePreserveFds, writePidFile, childFailure } from "./create.js";
+import { checkPassedFds } from "../passed-fds.js";
 import { fault } from "../fault.js";
 import { checkLsm } from "../plan/lsm.js";
 import { lsmHost } from "../lsm-host.js";
@@ -89,6 +90,7 @@ export default async function exec(ctx: Ctx, id: string, args: string[], o: Exec
   if (status === "stopped") throw new TsrunError(`cannot exec in a stopped container: container ${id} is not running`);
   if (status === "paused" && !o.ignorePaused) throw new TsrunError("cannot exec in a paused container (use --ignore-paused to override)");
   const preserveFds = parsePreserveFds(o.preserveFds);
+  if (preserveFds > 0) checkPassedFds((fd) => sys.fdFlags(fd), preserveFds);
   const proc = execProcess(st.spec.process, args, o);
   fault("exec-after-process");
   const spec: Spec = { ...st.spec, process: proc };

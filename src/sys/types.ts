@@ -31,6 +31,8 @@ export interface Sys {
   waitpid(pid: number, flags?: number): Promise<WaitResult>;
   sendFd(sock: number, fd: number, text: string): void;
   recvFd(sock: number): { fd: number; text: string };
+  /** fcntl(fd, F_GETFD): the fd flags (FD_CLOEXEC = 1), or null when fd is not open */
+  fdFlags(fd: number): number | null;
   /** dup2(2): `from` onto `to` */
   dup2(from: number, to: number): void;
   /** umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW): the top mount at path and everything under it */
