@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 
 #include "executor.h"
+#include "mountcheck.h"
 
 #define WALK_DEPTH 128 /* directories deep */
 #define WALK_LINKS 40  /* symlinks followed per resolution, as the kernel */
@@ -30,7 +31,7 @@ static char g_tgt[X_PATH_MAX + 16], g_src[X_FD_PATH_MAX];
 
 /* Lexically clean `in` into a root-relative path: no leading '/', no "." or "..",
  * ".." clamped at the root. The root itself is "". */
-static int clean_path(const char *in, char *out)
+int mnt_clean(const char *in, char *out)
 {
   size_t len = 0;
   const char *p = in;
@@ -218,7 +219,7 @@ static long resolve_parent(struct xst *st, const char *rel, const char **name)
 
 /* What to hand mount(2) as the target for fd (opened from the cleaned `rel`):
  * /proc/self/fd/N, or after pivot without a /proc the plain path. */
-static const char *target(struct xst *st, long fd, const char *rel)
+const char *mnt_target(struct xst *st, long fd, const char *rel)
 {
   struct sbuf b;
   if (!st->pivoted || st->sys->faccessat(AT_FDCWD, "/proc/self/fd", F_OK, 0) == 0)
@@ -241,7 +242,7 @@ static void xclose(struct xst *st, long *fd)
 /* The flags a bind remount must keep: the kernel refuses (EPERM) to clear flags
  * that are locked on the mount (a mount inherited into a user namespace).
  * statfs reports them as ST_* bits; ST_RELATIME differs from MS_RELATIME. */
-static unsigned long kept_flags(struct xst *st, long fd, unsigned long want)
+unsigned long mnt_kept_flags(struct xst *st, long fd, unsigned long want)
 {
   static const struct { unsigned long st, ms; } map[] = {
     { 0x0001, MS_RDONLY }, { 0x0002, MS_NOSUID }, { 0x0004, MS_NODEV }, { 0x0008, MS_NOEXEC },
@@ -261,14 +262,14 @@ static unsigned long kept_flags(struct xst *st, long fd, unsigned long want)
 }
 
 /* mount(NULL, fd, NULL, flags); on EPERM retry with the mount's locked flags added. */
-static long remount(struct xst *st, long fd, const char *rel, unsigned long flags)
+long mnt_remount(struct xst *st, long fd, const char *rel, unsigned long flags)
 {
-  const char *t = target(st, fd, rel);
+  const char *t = mnt_target(st, fd, rel);
   long r = st->sys->mount(NULL, t, NULL, flags, NULL);
   unsigned long keep;
   if (r != -EPERM)
     return r;
-  keep = kept_flags(st, fd, flags);
+  keep = mnt_kept_flags(st, fd, flags);
   if ((flags | keep) == flags)
     return r;
   return st->sys->mount(NULL, t, NULL, flags | keep, NULL);
@@ -327,9 +328,10 @@ int mnt_mount(struct xst *st, const struct tsrun_op *op)
   const char *src = x_str(st, op->s[0]), *dest = x_str(st, op->s[1]);
   long srcfd = -1, fd = -1, r;
   int bind = (op->flags & OPF_BIND) != 0, mkfile = (op->flags & OPF_MKFILE) != 0, is_root;
+  int check = (op->flags & OPF_CHECK_PROCFS) != 0;
   struct stat sb;
 
-  if ((r = clean_path(dest, g_dest)) < 0)
+  if ((r = mnt_clean(dest, g_dest)) < 0)
     return (int)r;
   is_root = g_dest[0] == 0;
   if (bind) {
@@ -339,22 +341,17 @@ int mnt_mount(struct xst *st, const struct tsrun_op *op)
     if (s->fstat((int)srcfd, &sb) == 0 && !S_ISDIR(sb.st_mode))
       mkfile = 1;
   }
-  if (mkfile && !is_root && (r = make_file(st, g_dest)) < 0)
+  if (check) /* a kernel filesystem: an ordinary directory, reached without symlinks */
+    fd = mchk_mount_point(st, g_dest, 1);
+  else if (mkfile && !is_root && (r = make_file(st, g_dest)) < 0)
     goto out;
-  fd = resolve(st, g_dest, !mkfile, 0755);
+  else
+    fd = resolve(st, g_dest, !mkfile, 0755);
   if (fd < 0) {
     r = fd;
     goto out;
   }
-  if (op->flags & OPF_CHECK_PROCFS) {
-    if ((r = s->fstat((int)fd, &sb)) < 0)
-      goto out;
-    if (!S_ISDIR(sb.st_mode)) {
-      r = -ENOTDIR;
-      goto out;
-    }
-  }
-  r = s->mount(bind ? x_fd_path(g_src, srcfd) : src, target(st, fd, g_dest), x_str(st, op->s[2]),
+  r = s->mount(bind ? x_fd_path(g_src, srcfd) : src, mnt_target(st, fd, g_dest), x_str(st, op->s[2]),
                op->a, x_str(st, op->s[3]));
   xclose(st, &fd);
   xclose(st, &srcfd);
@@ -365,15 +362,15 @@ int mnt_mount(struct xst *st, const struct tsrun_op *op)
     return (int)r;
   if (!(op->flags & OPF_REMOUNT_BIND) && op->c == 0)
     return 0;
-  fd = resolve(st, g_dest, 0, 0);
+  fd = check ? mchk_mount_point(st, g_dest, 0) : resolve(st, g_dest, 0, 0);
   if (fd < 0) {
     r = fd;
     goto out;
   }
-  if ((op->flags & OPF_REMOUNT_BIND) && (r = remount(st, fd, g_dest, MS_BIND | MS_REMOUNT | op->b)) < 0)
+  if ((op->flags & OPF_REMOUNT_BIND) && (r = mnt_remount(st, fd, g_dest, MS_BIND | MS_REMOUNT | op->b)) < 0)
     goto out;
   if (op->c)
-    r = s->mount(NULL, target(st, fd, g_dest), NULL, op->c, NULL);
+    r = s->mount(NULL, mnt_target(st, fd, g_dest), NULL, op->c, NULL);
 out:
   xclose(st, &fd);
   xclose(st, &srcfd);
@@ -397,7 +394,7 @@ static long bind_host_node(struct xst *st, long pfd, const char *name, const cha
     xclose(st, &fd);
     return x_fail(st, src, host);
   }
-  r = s->mount(x_fd_path(g_src, src), target(st, fd, g_dest), NULL, MS_BIND, NULL);
+  r = s->mount(x_fd_path(g_src, src), mnt_target(st, fd, g_dest), NULL, MS_BIND, NULL);
   xclose(st, &fd);
   xclose(st, &src);
   return r;
@@ -412,7 +409,7 @@ int mnt_mknod(struct xst *st, const struct tsrun_op *op)
   struct stat sb;
   long pfd, r, old;
 
-  if ((r = clean_path(x_str(st, op->s[0]), g_dest)) < 0)
+  if ((r = mnt_clean(x_str(st, op->s[0]), g_dest)) < 0)
     return (int)r;
   if ((pfd = resolve_parent(st, g_dest, &name)) < 0)
     return (int)pfd;
@@ -447,7 +444,7 @@ int mnt_symlink(struct xst *st, const struct tsrun_op *op)
 {
   const char *name;
   long pfd, r;
-  if ((r = clean_path(x_str(st, op->s[1]), g_dest)) < 0)
+  if ((r = mnt_clean(x_str(st, op->s[1]), g_dest)) < 0)
     return (int)r;
   if ((pfd = resolve_parent(st, g_dest, &name)) < 0)
     return (int)pfd;
@@ -459,7 +456,7 @@ int mnt_symlink(struct xst *st, const struct tsrun_op *op)
 int mnt_mkdir(struct xst *st, const struct tsrun_op *op)
 {
   long fd, r;
-  if ((r = clean_path(x_str(st, op->s[0]), g_dest)) < 0)
+  if ((r = mnt_clean(x_str(st, op->s[0]), g_dest)) < 0)
     return (int)r;
   if (op->flags & OPF_MKFILE) /* an empty file (a mount point for a file) */
     return *g_dest ? (int)make_file(st, g_dest) : -EISDIR;
@@ -519,68 +516,16 @@ int mnt_move_root(struct xst *st, const struct tsrun_op *op)
   return reopen_root(st, "/");
 }
 
-/* Resolve an op's path for the masked/read-only ops; 0 with *fd = -1 when it does not exist. */
-static long resolve_existing(struct xst *st, const struct tsrun_op *op, long *fd)
-{
-  long r = clean_path(x_str(st, op->s[0]), g_dest);
-  *fd = -1;
-  if (r < 0)
-    return r;
-  r = resolve(st, g_dest, 0, 0);
-  if (r == -ENOENT)
-    return 0;
-  if (r < 0)
-    return r;
-  *fd = r;
-  return 0;
-}
-
-int mnt_mask_path(struct xst *st, const struct tsrun_op *op)
-{
-  struct stat sb;
-  long fd, r = resolve_existing(st, op, &fd);
-  if (r < 0 || fd < 0)
-    return (int)r;
-  if ((r = st->sys->fstat((int)fd, &sb)) == 0) {
-    if (S_ISDIR(sb.st_mode))
-      r = st->sys->mount("tmpfs", target(st, fd, g_dest), "tmpfs", MS_RDONLY, NULL);
-    else
-      r = st->sys->mount("/dev/null", target(st, fd, g_dest), NULL, MS_BIND, NULL);
-  }
-  xclose(st, &fd);
-  return (int)r;
-}
-
-int mnt_readonly_path(struct xst *st, const struct tsrun_op *op)
-{
-  long fd, r = resolve_existing(st, op, &fd);
-  if (r < 0 || fd < 0)
-    return (int)r;
-  target(st, fd, g_dest);
-  r = st->sys->mount(g_tgt, g_tgt, NULL, MS_BIND | MS_REC, NULL);
-  xclose(st, &fd);
-  if (r < 0)
-    return (int)r;
-  fd = resolve(st, g_dest, 0, 0);
-  if (fd < 0)
-    return (int)fd;
-  /* keep nosuid/nodev/noexec of what is bound (proc's), as runc does */
-  r = remount(st, fd, g_dest, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC |
-              (kept_flags(st, fd, 0) & (MS_NOSUID | MS_NODEV | MS_NOEXEC)));
-  xclose(st, &fd);
-  return (int)r;
-}
-
 int mnt_remount_ro(struct xst *st, const struct tsrun_op *op)
 {
   unsigned long flags = MS_BIND | MS_REMOUNT | MS_RDONLY;
   long fd, r;
-  if ((r = clean_path(x_str(st, op->s[0]), g_dest)) < 0)
+  if ((r = mnt_clean(x_str(st, op->s[0]), g_dest)) < 0)
     return (int)r;
   fd = resolve(st, g_dest, 0, 0);
   if (fd < 0)
     return (int)fd;
-  r = remount(st, fd, g_dest, flags | kept_flags(st, fd, flags));
+  r = mnt_remount(st, fd, g_dest, flags | mnt_kept_flags(st, fd, flags));
   xclose(st, &fd);
   return (int)r;
 }
@@ -588,14 +533,14 @@ int mnt_remount_ro(struct xst *st, const struct tsrun_op *op)
 /* O_PATH fd of an existing path inside the root (for mountattr.c, copyup.c) */
 long mnt_resolve(struct xst *st, const char *path)
 {
-  long r = clean_path(path, g_dest);
+  long r = mnt_clean(path, g_dest);
   return r < 0 ? r : resolve(st, g_dest, 0, 0);
 }
 
 /* the same, missing directories made (0755) */
 long mnt_resolve_mkdir(struct xst *st, const char *path)
 {
-  long r = clean_path(path, g_dest);
+  long r = mnt_clean(path, g_dest);
   return r < 0 ? r : resolve(st, g_dest, 1, 0755);
 }
 

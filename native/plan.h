@@ -51,8 +51,10 @@ enum tsrun_opcode {
   OP_MKDIR,             /* s0=path(in root) a=mode; flag MKFILE: an empty file instead (existing: kept) */
   OP_PIVOT_ROOT,        /* s0=rootfs (absolute host path) */
   OP_MOVE_ROOT,         /* s0=rootfs: MS_MOVE onto / and chroot (--no-pivot); a=1: chroot only (no mount ns) */
-  OP_MASK_PATH,         /* s0=path (after pivot): tmpfs ro on dirs, /dev/null bind on files; ENOENT ignored */
-  OP_READONLY_PATH,     /* s0=path (after pivot): bind + remount ro; ENOENT ignored */
+  OP_MASK_PATH,         /* s0=path (after pivot): tmpfs ro on dirs, /dev/null bind on files; ENOENT ignored;
+                           a=statfs magic: non-zero, the parent is reached without symlinks and must be on that
+                           filesystem, and only a component below a directory on it may be missing */
+  OP_READONLY_PATH,     /* s0=path (after pivot): bind + remount ro; ENOENT ignored; a as OP_MASK_PATH */
   OP_REMOUNT_RO,        /* s0=path: remount bind read-only, keeping the other flags */
   OP_SYSCTL,            /* s0=key (dots or slashes) s1=value: written to /proc/sys/... */
   OP_SETHOSTNAME,       /* s0=name */
@@ -103,7 +105,8 @@ enum tsrun_opcode {
 #define OPF_BIND_FALLBACK  0x08u /* OP_MKNOD: bind the host node when mknod fails with EPERM */
 #define OPF_RETRY_LATER    0x10u /* OP_CHDIR */
 #define OPF_OPTIONAL       0x20u /* ENOENT is not an error */
-#define OPF_CHECK_PROCFS   0x40u /* OP_MOUNT: destination must not be a symlink / must be a real dir */
+#define OPF_CHECK_PROCFS   0x40u /* OP_MOUNT: every component of the destination is a directory, no symlink
+                                    anywhere (missing ones made as directories): ELOOP / ENOTDIR */
 #define OPF_DEFER          0x80u /* OP_SECCOMP: load inside OP_EXEC, after the fd cleanup, right before execve */
 
 /*

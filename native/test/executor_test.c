@@ -852,6 +852,7 @@ TEST(console_needs_a_socket)
 }
 
 #include "executor_test_rootfs.c"
+#include "executor_test_mountcheck.c"
 
 int main(void)
 {
@@ -883,6 +884,7 @@ int main(void)
   RUN(plan_without_exec_returns);
   RUN(notify_filter_sends_listener_fd_before_ready);
   rootfs_tests();
+  mountcheck_tests();
   printf("%d passed, %d failed\n", passed, failed);
   return failed ? 1 : 0;
 }

@@ -156,7 +156,7 @@ function createWith(ctx: Ctx, id: string, opts: CreateOptions, spec: ReturnType<
     const flags = plan.buffer.readUInt32LE(32);
     if (flags & 0x2) {                              // NEW_USERNS: the child asks for its maps
       const m = recvMsg(syncFd);
-      if (m.type !== "maps-request") throw childFailure(m, plan.describe);
+      if (m.type !== "maps-request") throw childFailure(m, plan.describe, "", plan.explain);
       writeIdMaps(m.pid > 0 ? m.pid : pid, spec);
       fault("create-after-maps");
     }
@@ -168,12 +168,12 @@ function createWith(ctx: Ctx, id: string, opts: CreateOptions, spec: ReturnType<
       // the child failed before waiting for GO (e.g. a namespace join): its report is queued
       const code = (e as NodeJS.ErrnoException).code;
       if (code !== "EPIPE" && code !== "ECONNRESET") throw e;
-      throw childFailure(recvMsg(syncFd), plan.describe);
+      throw childFailure(recvMsg(syncFd), plan.describe, "", plan.explain);
     }
     fault("create-after-go");
     if (flags & 0x1) {                              // FORK_INIT: the grandchild is init
       const m = recvMsg(syncFd);
-      if (m.type !== "pid") throw childFailure(m, plan.describe);
+      if (m.type !== "pid") throw childFailure(m, plan.describe, "", plan.explain);
       fault("create-after-init-pid");
       void sys.waitpid(pid);                        // reap the intermediate
       pid = m.pid;
@@ -198,7 +198,7 @@ function createWith(ctx: Ctx, id: string, opts: CreateOptions, spec: ReturnType<
         } finally { closeFd(m.fd); }
       } else {
         if (m.type === "seccomp-fd") closeFd(m.fd);
-        throw childFailure(m, plan.describe, m.type === "eof" ? setupDeathHint(pid, seccomp !== null) : "");
+        throw childFailure(m, plan.describe, m.type === "eof" ? setupDeathHint(pid, seccomp !== null) : "", plan.explain);
       }
     }
     fs.closeSync(syncFd);
@@ -223,9 +223,12 @@ function createWith(ctx: Ctx, id: string, opts: CreateOptions, spec: ReturnType<
   }
 }
 
-export function childFailure(m: ReturnType<typeof recvMsg>, describe: (i: number) => string, hint = ""): TsrunError {
+export function childFailure(m: ReturnType<typeof recvMsg>, describe: (i: number) => string, hint = "",
+  explain?: (i: number, errno: string, text: string) => string | undefined): TsrunError {
   if (m.type === "error") {
     if (m.text.startsWith("exec:")) return new TsrunError(`unable to start container process: ${m.text}`, errnoName(m.errno));
+    const line = explain?.(m.op, errnoName(m.errno), m.text);
+    if (line) return new TsrunError(line, errnoName(m.errno));
     const detail = m.text ? ` (${m.text})` : "";
     return new TsrunError(`${describe(m.op)} (op ${m.op}): ${errnoName(m.errno)}${detail}`, errnoName(m.errno));
   }

@@ -4,6 +4,7 @@
  * by the child as {op index, errno} becomes one readable line.
  */
 import { Op, OP_SIZE, HEADER_SIZE, NOSTR, PLAN_MAGIC, PLAN_VERSION, opName, type OpCode } from "./ops.js";
+import { mountPointFailure, type MountPointCheck } from "./kernel-fs.js";
 
 export interface PlanOp {
   code: OpCode;
@@ -19,6 +20,8 @@ export interface Plan {
   /** things the user should know that do not stop the container */
   warnings: string[];
   describe(index: number): string;
+  /** the whole line for a failure of op `index` that has a better explanation than describe(), else undefined */
+  explain(index: number, errno: string, text: string): string | undefined;
 }
 
 type StrArg = string | undefined | { blob: Buffer } | { list: string[] };
@@ -29,6 +32,7 @@ export class PlanBuilder {
   flags = 0;
   private readonly ops: PlanOp[] = [];
   private readonly warnings: string[] = [];
+  private readonly checks = new Map<number, MountPointCheck>();
   private readonly chunks: Buffer[] = [Buffer.from([0])];
   private strLen = 1;
   private readonly strIndex = new Map<string, number>([["", 0]]);
@@ -64,8 +68,9 @@ export class PlanBuilder {
     this.warnings.push(msg);
   }
 
-  op(code: OpCode, describe: string, f: { flags?: number; a?: number | bigint; b?: number | bigint; c?: number | bigint; s?: StrArg[] } = {}): this {
+  op(code: OpCode, describe: string, f: { flags?: number; a?: number | bigint; b?: number | bigint; c?: number | bigint; s?: StrArg[]; check?: MountPointCheck } = {}): this {
     const s = (f.s ?? []).map((x) => this.str(x));
+    if (f.check) this.checks.set(this.ops.length, f.check);
     while (s.length < 4) s.push(NOSTR);
     this.ops.push({
       code, describe, flags: f.flags ?? 0,
@@ -96,7 +101,12 @@ export class PlanBuilder {
     });
     strings.copy(buf, HEADER_SIZE + this.ops.length * OP_SIZE);
     const ops = [...this.ops];
-    return { buffer: buf, ops, warnings: [...this.warnings], describe: (i) => (i >= 0 && i < ops.length ? ops[i].describe : "container setup") };
+    const checks = new Map(this.checks);
+    return {
+      buffer: buf, ops, warnings: [...this.warnings],
+      describe: (i) => (i >= 0 && i < ops.length ? ops[i].describe : "container setup"),
+      explain: (i, errno, text) => { const c = checks.get(i); return c && mountPointFailure(c, errno, text); },
+    };
   }
 }
 

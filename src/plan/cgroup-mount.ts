@@ -8,6 +8,9 @@
  *     (cpu, memory, pids, systemd, and unified for the cgroup2 part of a hybrid host),
  *   a symlink for each co-mounted controller (cpu -> cpu,cpuacct),
  *   then the tmpfs remounted read-only when the mount asks for "ro" (the binds are read-only too).
+ * Like a cgroup mount itself, the tmpfs and every bind need an ordinary directory as mount point
+ * (OPF_CHECK_PROCFS, src/plan/kernel-fs.ts): the tmpfs's is the image's, the binds' are made fresh
+ * on that tmpfs, checked all the same.
  * The container sees its own limits at the usual paths (/sys/fs/cgroup/memory/memory.limit_in_bytes)
  * and nothing of the other containers' cgroups.
  */
@@ -50,18 +53,19 @@ export function cgroupHierarchies(mounts: CgroupMounts, paths: { v2?: string; v1
 }
 
 /** The ops of a cgroup mount at `dest` (a path in the root) built from `hierarchies`. */
-export function planCgroupV1Mount(b: PlanBuilder, dest: string, o: ParsedMountOptions, hierarchies: readonly CgroupHierarchy[]): void {
+export function planCgroupV1Mount(b: PlanBuilder, dest: string, o: ParsedMountOptions, hierarchies: readonly CgroupHierarchy[], index: number): void {
   const ro = (o.flags & MS.RDONLY) !== 0;
   const keep = o.flags & (MS.NOSUID | MS.NOEXEC | MS.NODEV);
+  const check = { mount: index, fs: "cgroup" };
   b.op(Op.MOUNT, `mount tmpfs for the cgroup v1 hierarchies on "${dest}"`, {
-    a: keep, c: o.propagation, s: ["tmpfs", dest, "tmpfs", "mode=755"],
+    flags: OpFlag.CHECK_PROCFS, a: keep, c: o.propagation, s: ["tmpfs", dest, "tmpfs", "mode=755"], check,
   });
   const names = new Set(hierarchies.map((h) => h.name));
   for (const h of hierarchies) {
     const at = posix.join(dest, h.name);
     b.op(Op.MOUNT, `bind mount cgroup "${h.source}" on "${at}"`, {
-      flags: OpFlag.BIND | OpFlag.REMOUNT_BIND, a: MS.BIND, b: keep | (ro ? MS.RDONLY : 0), c: o.propagation,
-      s: [h.source, at, undefined, undefined],
+      flags: OpFlag.BIND | OpFlag.REMOUNT_BIND | OpFlag.CHECK_PROCFS, a: MS.BIND, b: keep | (ro ? MS.RDONLY : 0), c: o.propagation,
+      s: [h.source, at, undefined, undefined], check,
     });
     for (const l of h.links) {
       if (names.has(l)) continue;

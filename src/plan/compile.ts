@@ -17,6 +17,7 @@ import { planProcAttrs } from "./procattrs.js";
 import { recursiveAttrs } from "./mount-recursive.js";
 import { checkNoMountNs } from "./no-mountns.js";
 import { planCgroupV1Mount, type CgroupHierarchy } from "./cgroup-mount.js";
+import { isKernelFs, maskedPathFs } from "./kernel-fs.js";
 
 export interface HostView {
   /** stat of a bind source on the host: "dir", "file", or undefined when it does not exist */
@@ -126,7 +127,7 @@ function planMount(b: PlanBuilder, spec: Spec, m: Mount, i: number, opts: InitOp
   const o = parseMountOptions(m.options ?? []);
   const isBind = m.type === "bind" || (o.flags & MS.BIND) !== 0;
   let type = m.type;
-  if (type === "cgroup" && !isBind && opts.cgroupHierarchies?.length) return planCgroupV1Mount(b, dest, o, opts.cgroupHierarchies);
+  if (type === "cgroup" && !isBind && opts.cgroupHierarchies?.length) return planCgroupV1Mount(b, dest, o, opts.cgroupHierarchies, i);
   if (type === "cgroup") type = "cgroup2";
   if (isBind) {
     if (!m.source) throw new SpecError(`${where}.source`, "a bind mount needs a source");
@@ -159,13 +160,15 @@ function planMount(b: PlanBuilder, spec: Spec, m: Mount, i: number, opts: InitOp
   const copyup = o.data.includes("tmpcopyup");
   if (copyup && type !== "tmpfs") throw new SpecError(`${where}.options`, `tmpcopyup needs a tmpfs mount, not "${type ?? ""}"`);
   let flags = 0;
-  if (type === "proc" || type === "sysfs") flags |= OpFlag.CHECK_PROCFS;
+  // proc, sysfs, cgroup: the mount point must be an ordinary directory (src/plan/kernel-fs.ts)
+  const check = isKernelFs(type) ? { mount: i, fs: m.type ?? "" } : undefined;
+  if (check) flags |= OpFlag.CHECK_PROCFS;
   const data = o.data.filter((x) => !RECURSIVE_OPTIONS.includes(x) && !EXTRA_OPTIONS.includes(x));
   const dataStr = data.length ? data.join(",") : undefined;
   // tmpcopyup (native/copyup.c): the tmpfs root takes the directory's mode unless the data sets one
   b.op(copyup ? Op.MOUNT_COPYUP : Op.MOUNT, `${copyup ? "tmpcopyup " : ""}mount "${type ?? m.source ?? ""}" on "${dest}"`, {
     flags, a: o.flags & ~MS.REMOUNT, b: copyup && !data.some((x) => x.startsWith("mode=")) ? 1 : 0, c: o.propagation,
-    s: [m.source ?? type, dest, type, dataStr],
+    s: [m.source ?? type, dest, type, dataStr], check,
   });
   planRecursive(b, m.options ?? [], dest);
 }
@@ -329,8 +332,9 @@ export function compileInit(spec: Spec, opts: InitOptions): Plan {
     if (!/^[A-Za-z0-9_.\/-]+$/.test(k) || k.split(/[./]/).includes("..")) throw new SpecError(`linux.sysctl.${k}`, "invalid sysctl name");
     b.op(Op.SYSCTL, `sysctl "${k}"`, { s: [k, v] });
   }
-  for (const path of spec.linux?.readonlyPaths ?? []) b.op(Op.READONLY_PATH, `readonly path "${path}"`, { s: [path] });
-  for (const path of spec.linux?.maskedPaths ?? []) b.op(Op.MASK_PATH, `mask path "${path}"`, { s: [path] });
+  // a: the filesystem the path's parent must be on when a proc/sysfs mount covers it (kernel-fs.ts)
+  for (const path of spec.linux?.readonlyPaths ?? []) b.op(Op.READONLY_PATH, `readonly path "${path}"`, { a: maskedPathFs(spec, path), s: [path] });
+  for (const path of spec.linux?.maskedPaths ?? []) b.op(Op.MASK_PATH, `mask path "${path}"`, { a: maskedPathFs(spec, path), s: [path] });
   if (p) {
     if (p.terminal) planConsole(b, p);
     planProcess(b, spec, { gateOnStart: true, seccomp: opts.seccomp });

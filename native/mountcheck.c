@@ -1,0 +1,223 @@
+/*
+ * Paths that must not be redirected by the image (issue 13, src/plan/kernel-fs.ts):
+ *
+ * - The mount point of a kernel filesystem (OP_MOUNT with OPF_CHECK_PROCFS: proc,
+ *   sysfs, cgroup, and the tmpfs and binds of a v1 cgroup mount) is walked one
+ *   component at a time with O_NOFOLLOW: every component must be a directory, a
+ *   symlink anywhere is refused (ELOOP), missing ones are made as directories.
+ *   Following links inside the root is not enough: a link can point into a
+ *   directory that a later mount hides (/proc -> /dev/x, /dev/x -> /elsewhere),
+ *   and /proc's masks would then miss the real proc.
+ *
+ * - OP_MASK_PATH and OP_READONLY_PATH with a = statfs magic (the path lies under a
+ *   proc or sysfs mount of the config): the parent is walked the same way (no
+ *   symlink, no creation) and must be on that filesystem (EXDEV otherwise). The
+ *   path may only be missing where the kernel does not have it: a component
+ *   missing below a directory on that filesystem (/proc/sched_debug). Any other
+ *   failure is an error, never a skip. With a = 0 the path is an ordinary one of
+ *   the image: resolved inside the root following its symlinks, missing is fine.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+
+#include "mountcheck.h"
+
+static char m_rel[X_PATH_MAX];        /* cleaned path of the current op */
+static char m_par[X_PATH_MAX];        /* its parent */
+static char m_pfx[X_PATH_MAX];        /* the component a walk stopped at, as a path */
+static char m_detail[X_PATH_MAX + 64];
+
+/* Failure detail `"/<first n bytes of rel>" <what>`; returns err. */
+static long fail_at(struct xst *st, long err, const char *rel, size_t n, const char *what)
+{
+  struct sbuf b;
+  memcpy(m_pfx, rel, n);
+  m_pfx[n] = 0;
+  sb_init(&b, m_detail, sizeof m_detail);
+  sb_str(&b, "\"/");
+  sb_str(&b, m_pfx);
+  sb_str(&b, "\"");
+  if (what) {
+    sb_str(&b, " ");
+    sb_str(&b, what);
+  }
+  return x_fail(st, err, m_detail);
+}
+
+static int on_fs(struct xst *st, int fd, unsigned long magic)
+{
+  struct statfs sf;
+  return st->sys->fstatfs(fd, &sf) == 0 && (unsigned long)sf.f_type == magic;
+}
+
+static const char *fs_name(unsigned long magic)
+{
+  return magic == 0x9fa0 ? "is not on proc" : magic == 0x62656572 ? "is not on sysfs" : "is on another filesystem";
+}
+
+/*
+ * Open the cleaned root-relative `rel` (O_PATH), every component a directory reached
+ * without a symlink. create: make missing components (0755). want (statfs magic) and
+ * absent: a component missing below a directory on that filesystem sets *absent and
+ * returns -ENOENT with no failure recorded.
+ */
+static long walk_nofollow(struct xst *st, const char *rel, int create, unsigned long want, int *absent)
+{
+  const struct tsrun_sys *s = st->sys;
+  long dir = -1, fd = 0;
+  size_t pos = 0, e = 0;
+  const char *what = NULL;
+
+  if (st->rootfd < 0)
+    return -EBADF;
+  while (rel[pos]) {
+    int base = dir < 0 ? st->rootfd : (int)dir;
+    char name[256];
+    struct stat sb;
+    long r;
+    for (e = pos; rel[e] && rel[e] != '/'; e++)
+      ;
+    if (e - pos >= sizeof name) {
+      fd = -ENAMETOOLONG;
+      goto fail;
+    }
+    memcpy(name, rel + pos, e - pos);
+    name[e - pos] = 0;
+    fd = s->openat(base, name, O_PATH | O_NOFOLLOW | O_CLOEXEC, 0);
+    if (fd == -ENOENT && create) {
+      r = s->mkdirat(base, name, 0755);
+      fd = r < 0 && r != -EEXIST ? r : s->openat(base, name, O_PATH | O_NOFOLLOW | O_CLOEXEC, 0);
+    }
+    if (fd == -ENOENT && want && absent && on_fs(st, base, want)) {
+      *absent = 1;
+      goto out;
+    }
+    if (fd < 0)
+      goto fail;
+    r = s->fstat((int)fd, &sb);
+    if (r < 0 || !S_ISDIR(sb.st_mode)) {
+      int link = r == 0 && S_ISLNK(sb.st_mode);
+      s->close((int)fd);
+      fd = r < 0 ? r : link ? -ELOOP : -ENOTDIR;
+      what = r < 0 ? NULL : link ? "is a symlink" : "is not a directory";
+      goto fail;
+    }
+    if (dir >= 0)
+      s->close((int)dir);
+    dir = fd;
+    pos = rel[e] ? e + 1 : e;
+  }
+  return dir >= 0 ? dir : s->openat(st->rootfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+fail:
+  fail_at(st, fd, rel, e, what);
+out:
+  if (dir >= 0)
+    s->close((int)dir);
+  return fd;
+}
+
+long mchk_mount_point(struct xst *st, const char *rel, int create)
+{
+  return walk_nofollow(st, rel, create, 0, NULL);
+}
+
+/* The path of an OP_MASK_PATH / OP_READONLY_PATH as an O_PATH fd; *fd = -1 when it
+ * genuinely does not exist (see the top of the file). */
+static long masked_target(struct xst *st, const struct tsrun_op *op, long *fd)
+{
+  const struct tsrun_sys *s = st->sys;
+  unsigned long want = (unsigned long)op->a;
+  const char *name = m_rel;
+  char *slash;
+  struct stat sb;
+  int absent = 0;
+  long pfd, r;
+
+  *fd = -1;
+  if ((r = mnt_clean(x_str(st, op->s[0]), m_rel)) < 0)
+    return r;
+  if (!want) {
+    r = mnt_resolve(st, m_rel);
+    if (r == -ENOENT)
+      return 0;
+    if (r >= 0)
+      *fd = r;
+    return r < 0 ? r : 0;
+  }
+  if (!*m_rel)
+    return -EINVAL;
+  strcpy(m_par, m_rel);
+  slash = strrchr(m_par, '/');
+  if (slash) {
+    *slash = 0;
+    name = m_rel + (slash - m_par) + 1;
+  } else {
+    m_par[0] = 0;
+  }
+  pfd = walk_nofollow(st, m_par, 0, want, &absent);
+  if (absent)
+    return 0;
+  if (pfd < 0)
+    return pfd;
+  if (!on_fs(st, (int)pfd, want)) {
+    s->close((int)pfd);
+    return fail_at(st, -EXDEV, m_par, strlen(m_par), fs_name(want));
+  }
+  r = s->openat((int)pfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC, 0);
+  s->close((int)pfd);
+  if (r == -ENOENT)
+    return 0; /* not on this kernel */
+  if (r < 0)
+    return r;
+  if (s->fstat((int)r, &sb) == 0 && S_ISLNK(sb.st_mode)) {
+    s->close((int)r); /* the filesystem's own link (/proc/mounts): followed inside the root */
+    r = mnt_resolve(st, m_rel);
+    if (r < 0)
+      return r;
+  }
+  *fd = r;
+  return 0;
+}
+
+int mnt_mask_path(struct xst *st, const struct tsrun_op *op)
+{
+  struct stat sb;
+  long fd, r = masked_target(st, op, &fd);
+  if (r < 0 || fd < 0)
+    return (int)r;
+  if ((r = st->sys->fstat((int)fd, &sb)) == 0) {
+    if (S_ISDIR(sb.st_mode))
+      r = st->sys->mount("tmpfs", mnt_target(st, fd, m_rel), "tmpfs", MS_RDONLY, NULL);
+    else
+      r = st->sys->mount("/dev/null", mnt_target(st, fd, m_rel), NULL, MS_BIND, NULL);
+  }
+  st->sys->close((int)fd);
+  return (int)r;
+}
+
+int mnt_readonly_path(struct xst *st, const struct tsrun_op *op)
+{
+  const char *t;
+  long fd, r = masked_target(st, op, &fd);
+  if (r < 0 || fd < 0)
+    return (int)r;
+  t = mnt_target(st, fd, m_rel);
+  r = st->sys->mount(t, t, NULL, MS_BIND | MS_REC, NULL);
+  st->sys->close((int)fd);
+  if (r < 0)
+    return (int)r;
+  if ((r = masked_target(st, op, &fd)) < 0) /* again: the bind on top */
+    return (int)r;
+  if (fd < 0)
+    return -ENOENT;
+  /* keep nosuid/nodev/noexec of what is bound (proc's), as runc does */
+  r = mnt_remount(st, fd, m_rel, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC |
+                  (mnt_kept_flags(st, fd, 0) & (MS_NOSUID | MS_NODEV | MS_NOEXEC)));
+  st->sys->close((int)fd);
+  return (int)r;
+}
