@@ -153,7 +153,7 @@ class Manager implements CgroupManager {
     const w1 = Object.keys(parts.v1).length ? mapV1(parts.v1, probes.v1) : [];
     const avail = this.v2?.controllers() ?? new Set<string>();
     for (const w of w2) if (!this.v2 || (w.controller !== "cgroup" && !avail.has(w.controller))) throw unavailable(w, this.v2?.refused.get(w.controller));
-    for (const w of w1) if (!this.v1.has(w.controller)) throw unavailable(w);
+    for (const w of w1) if (!this.v1.has(w.controller)) throw unavailable(w, this.v2?.refused.get(w.controller));
     return { v1: w1, v2: w2 };
   }
 

@@ -4,11 +4,11 @@
 // the fork stops before 40 and nothing is made at the top of any hierarchy.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { Harness, requireRoot } from "../helpers/harness.js";
-import { TSRUN } from "../helpers/cli.js";
+import { TSRUN, oneLineError } from "../helpers/cli.js";
 import { containerCgroupLeft, hierarchies } from "../helpers/leftovers.js";
 import { ownCgroups } from "../helpers/cgpath.js";
 
@@ -82,4 +82,33 @@ test("run -d from the limited caller: state, exec and delete from elsewhere find
   assert.ok(!existsSync(dir), "delete removed the container's cgroup");
   assert.ok(existsSync(join(PIDS, CALLER)), "and not the caller's, which it did not make");
   h.assertGone(id);
+});
+
+test("cgroup2: a caller whose parent cgroup holds processes gets one line naming the EBUSY, and nothing is left", () => {
+  // on this hybrid host cgroup2 has hugetlb only: the parent of the caller's cgroup2 cgroup has a
+  // process (a sleep), so hugetlb cannot be enabled below it, as in the pure v2 case (runc: EBUSY)
+  const U = "/sys/fs/cgroup/unified";
+  const parent = join(U, `tsrun-busy-${process.pid}`);
+  mkdirSync(join(parent, "caller"), { recursive: true });
+  const sleeper = spawn("/bin/sleep", ["600"], { stdio: "ignore" });
+  try {
+    writeFileSync(join(parent, "cgroup.procs"), String(sleeper.pid));
+    const id = h.id("busy");
+    const b = h.bundle({ process: { args: [H, "true"] }, linux: { resources: { hugepageLimits: [{ pageSize: "2MB", limit: 2 << 20 }] } } });
+    const dir = mkdtempSync(join(h.tmp, "out-"));
+    const fd = openSync(join(dir, "err"), "w+");
+    const r = spawnSync("/bin/sh", ["-c", `echo $$ > ${parent}/caller/cgroup.procs && exec "$@"`, "sh", TSRUN, "--root", h.root, "run", "--bundle", b, id],
+      { stdio: ["ignore", "ignore", fd], timeout: 60_000 });
+    closeSync(fd);
+    const err = readFileSync(join(dir, "err"), "utf8");
+    assert.ok(oneLineError({ status: r.status ?? 137, stdout: "", stderr: err }), err);
+    assert.equal(err.trim(), `cgroup: hugetlb controller not available (hugetlb.2MB.limit_in_bytes): enabling it failed: write \`${parent}/cgroup.subtree_control\`: EBUSY`);
+    assert.ok(!existsSync(join(parent, id)), "the container's cgroup2 dir was removed");
+    h.assertGone(id);
+  } finally {
+    sleeper.kill("SIGKILL");
+    for (let i = 0; i < 100 && readFileSync(join(parent, "cgroup.procs"), "utf8").trim() !== ""; i++) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+    rmdirSync(join(parent, "caller"));
+    rmdirSync(parent);
+  }
 });
