@@ -107,7 +107,8 @@ function merge(into: LinuxResources, piece: LinuxResources): void {
   }
 }
 
-const unavailable = (w: CgroupWrite) => new TsrunError(`cgroup: ${w.controller} controller not available (${w.file})`);
+const unavailable = (w: CgroupWrite, why?: string) =>
+  new TsrunError(`cgroup: ${w.controller} controller not available (${w.file})${why ? `: enabling it failed: ${why}` : ""}`);
 
 class Manager implements CgroupManager {
   private readonly v2?: V2Driver;
@@ -151,8 +152,8 @@ class Manager implements CgroupManager {
     const w2 = Object.keys(parts.v2).length ? mapV2(parts.v2, probes.v2) : [];
     const w1 = Object.keys(parts.v1).length ? mapV1(parts.v1, probes.v1) : [];
     const avail = this.v2?.controllers() ?? new Set<string>();
-    for (const w of w2) if (!this.v2 || (w.controller !== "cgroup" && !avail.has(w.controller))) throw unavailable(w);
-    for (const w of w1) if (!this.v1.has(w.controller)) throw unavailable(w);
+    for (const w of w2) if (!this.v2 || (w.controller !== "cgroup" && !avail.has(w.controller))) throw unavailable(w, this.v2?.refused.get(w.controller));
+    for (const w of w1) if (!this.v1.has(w.controller)) throw unavailable(w, this.v2?.refused.get(w.controller));
     return { v1: w1, v2: w2 };
   }
 

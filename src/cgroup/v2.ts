@@ -13,6 +13,9 @@ export type DeviceFilterAttach = (cgroupDir: string, program: Buffer, license: s
 const words = (t: string | undefined): string[] => (t ?? "").split(/\s+/).filter((w) => w !== "");
 
 export class V2Driver {
+  /** controller -> why create() could not enable it in an ancestor (for the later error) */
+  readonly refused = new Map<string, string>();
+
   /** `mountpoint` is the cgroup2 mount (needed only to create the directory). */
   constructor(
     readonly dir: string,
@@ -52,7 +55,8 @@ export class V2Driver {
    * mkdir -p the directory (recording what it made in `created`) and enable every
    * available controller in each ancestor's cgroup.subtree_control, one at a time so that
    * one refusal (EBUSY: processes in a non-root ancestor) does not block the others.
-   * A controller that still is not available makes the later write fail with a clear error.
+   * A controller that still is not available makes the later write fail with a clear error,
+   * which names the refusal (EBUSY: a relative cgroupsPath under a parent with processes).
    */
   create(created: string[]): void {
     if (!this.mountpoint) throw new TsrunError(`cgroup: cannot create \`${this.dir}\`: cgroup2 mount unknown`);
@@ -71,7 +75,7 @@ export class V2Driver {
           // All or nothing failed: one at a time, keeping what works. What is still
           // missing is reported when a resource needs it.
           for (const c of missing) {
-            try { enable([c]); } catch { /* see above */ }
+            try { enable([c]); } catch (e) { this.refused.set(c, `write \`${control}\`: ${codeOf(e) ?? String(e)}`); }
           }
         }
       }

@@ -30,6 +30,7 @@ import { mountPointIn, detachContainerRoot } from "../host-mounts.js";
 import { reopenDevNullStdio } from "../sys/devnull.js";
 import { cgroupMountView } from "../plan/cgroup-view.js";
 import { cgroupsPathFor } from "../cgroup/systemd-path.js";
+import { writePidFile } from "../pidfile.js";
 
 export interface CreateOptions {
   bundle?: string; pidFile?: string; consoleSocket?: string; pivot?: boolean; preserveFds?: string;
@@ -44,18 +45,6 @@ export function parsePreserveFds(v: string | undefined): number {
   const n = Number(v ?? "0");
   if (!/^\d+$/.test(String(v ?? "0")) || n > 1 << 20) throw new TsrunError(`invalid --preserve-fds ${JSON.stringify(v)}: must be a non-negative integer`);
   return n;
-}
-
-export function writePidFile(path: string, pid: number): void {
-  const abs = resolve(path);
-  const tmp = `${abs}.tsrun-${process.pid}`;
-  try {
-    fs.writeFileSync(tmp, String(pid), { mode: 0o644 });
-    fs.renameSync(tmp, abs);
-  } catch (e) {
-    fs.rmSync(tmp, { force: true });
-    throw sysError("write", abs, e);
-  }
 }
 
 /** Everything up to a container in the "created" state. Leaves nothing behind on failure. */

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import assert from "node:assert/strict";
 import { makeBundle, type ConfigPatch, type RootfsOptions } from "./rootfs.js";
 import { tsrun, type CliResult } from "./cli.js";
+import { containerCgroup } from "./cgpath.js";
 import type { SpawnSyncOptions } from "node:child_process";
 
 export const CGROUP2 = "/sys/fs/cgroup/unified";
@@ -45,12 +46,14 @@ export class Harness {
     return JSON.parse(this.ok(["state", id]).stdout);
   }
 
-  /** Nothing of this container remains: state dir, cgroup, processes. */
-  assertGone(id: string, cgroupPath = `/tsrun/${id}`): void {
+  /** Nothing of this container remains: state dir, cgroup (placed by `cgroupsPath`, see cgpath.ts), processes. */
+  assertGone(id: string, cgroupsPath = ""): void {
     assert.ok(!existsSync(join(this.root, id)), `state dir of ${id} left behind`);
-    assert.ok(!existsSync(join(CGROUP2, cgroupPath)), `cgroup ${cgroupPath} left behind`);
+    const v2 = containerCgroup(id, "", cgroupsPath);
+    assert.ok(!existsSync(join(CGROUP2, v2)), `cgroup ${v2} left behind`);
     for (const h of ["memory", "pids", "cpu", "freezer", "devices"]) {
-      assert.ok(!existsSync(join("/sys/fs/cgroup", h, cgroupPath)), `v1 ${h} cgroup ${cgroupPath} left behind`);
+      const p = containerCgroup(id, h, cgroupsPath);
+      assert.ok(!existsSync(join("/sys/fs/cgroup", h, p)), `v1 ${h} cgroup ${p} left behind`);
     }
   }
 

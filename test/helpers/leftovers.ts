@@ -4,6 +4,8 @@
 import { readdirSync, readFileSync, readlinkSync, existsSync, statSync } from "node:fs";
 import { join, dirname } from "node:path";
 
+import { containerCgroup, hierarchyKey } from "./cgpath.js";
+
 export const CGROUP_ROOT = "/sys/fs/cgroup";
 
 /** Every cgroup hierarchy mounted under /sys/fs/cgroup (v1 controllers, name=, unified). */
@@ -17,9 +19,17 @@ function readlinkSafe(p: string): string | undefined {
   try { return readlinkSync(p); } catch { return undefined; }
 }
 
-/** The hierarchies in which `cgroupPath` (e.g. /tsrun/x) still exists. */
+/** The hierarchies in which the absolute `cgroupPath` (e.g. /default/x) still exists. */
 export function cgroupLeft(cgroupPath: string): string[] {
   return hierarchies().filter((h) => existsSync(join(h, cgroupPath)));
+}
+
+/** The hierarchies in which the cgroup of container `id` (placed by `cgroupsPath`, default empty) still exists. */
+export function containerCgroupLeft(id: string, cgroupsPath = ""): string[] {
+  return hierarchies().filter((h) => {
+    const key = hierarchyKey(h);
+    return key !== undefined && existsSync(join(h, containerCgroup(id, key, cgroupsPath)));
+  });
 }
 
 /** Number of cgroup directories below `sub` in every hierarchy (recursive), optionally only names starting with `prefix`. */

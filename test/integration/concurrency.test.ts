@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { Harness, requireRoot } from "../helpers/harness.js";
 import { oneLineError } from "../helpers/cli.js";
 import { tsrunAsync, pool, type AsyncResult } from "../helpers/acli.js";
-import { cgroupLeft, processesMatching, mounts } from "../helpers/leftovers.js";
+import { containerCgroupLeft, processesMatching, mounts } from "../helpers/leftovers.js";
 
 const H = "/bin/tsrun-testhelper";
 let h: Harness;
@@ -53,7 +53,7 @@ test("50 lifecycles in parallel on distinct ids: all succeed, no torn state, not
   assert.deepEqual(errors, []);
   assert.deepEqual(torn, []);
   assert.deepEqual(h.stateDirs(), []);
-  for (const id of ids) assert.deepEqual(cgroupLeft(`/tsrun/${id}`), [], `cgroup of ${id} left`);
+  for (const id of ids) assert.deepEqual(containerCgroupLeft(id), [], `cgroup of ${id} left`);
   assert.deepEqual(processesMatching(b), []);
   assert.deepEqual(mounts(h.tmp), [], "no mount leaked onto the host");
 });
@@ -86,7 +86,7 @@ test("10 concurrent kill/delete/state/start calls on one id, 3 rounds: each succ
     // at least one of the forced deletes ran; whatever order, the container is gone afterwards
     assert.equal((await call(["delete", "--force", id])).status, 0);
     assert.ok(!existsSync(join(h.root, id)));
-    assert.deepEqual(cgroupLeft(`/tsrun/${id}`), []);
+    assert.deepEqual(containerCgroupLeft(id), []);
   }
   assert.deepEqual(processesMatching(b), []);
 });

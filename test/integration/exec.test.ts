@@ -8,6 +8,7 @@ import { Harness, requireRoot } from "../helpers/harness.js";
 import { oneLineError, TSRUN } from "../helpers/cli.js";
 import { repoRoot } from "../helpers/rootfs.js";
 import { loadCgroupManager } from "../../src/cgroup/manager.js";
+import { containerCgroup } from "../helpers/cgpath.js";
 
 const H = "/bin/tsrun-testhelper";
 let h: Harness;
@@ -44,7 +45,7 @@ test("exec sees init's hostname, mount namespace and pid namespace", () => {
   assert.equal(cmd.trim(), "/bin/sleep 1000", "pid 1 in its view is the container's init");
   const inCg = ex([id, "cat", "/proc/self/cgroup"]);
   assert.equal(inCg.stdout, readFileSync(`/proc/${init}/cgroup`, "utf8"), "the exec'd process is in every cgroup of init");
-  assert.match(inCg.stdout, new RegExp(`^0::/tsrun/${id}$`, "m"));
+  assert.match(inCg.stdout, new RegExp(`^0::${containerCgroup(id, "")}$`, "m"));
 });
 
 test("stdin, stdout and stderr pass through; the exit code and 128+signal come back", () => {

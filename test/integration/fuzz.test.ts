@@ -11,7 +11,7 @@ import { oneLineError } from "../helpers/cli.js";
 import { tsrunAsync, pool, type AsyncResult } from "../helpers/acli.js";
 import { repoRoot } from "../helpers/rootfs.js";
 import { rng, mutate, type FuzzCase } from "../helpers/fuzz.js";
-import { cgroupLeft, countCgroups, processesMatching, mounts } from "../helpers/leftovers.js";
+import { cgroupLeft, containerCgroupLeft, countCgroups, processesMatching, mounts } from "../helpers/leftovers.js";
 import { loadSpec } from "../../src/spec/load.js";
 import { compileInit } from "../../src/plan/compile.js";
 import { compileSeccomp } from "../../src/seccomp/compile.js";
@@ -111,7 +111,7 @@ test(`${CASES} mutated fixture configs (seed ${SEED}): one-line exit 1 or a clea
       assert.equal(d.status, 0, `${c.name}: delete: ${d.stderr}`);
     } else assertOneLine(c.name, res);
     assert.ok(!existsSync(join(h.root, id)), `${c.name}: state dir left`);
-    assert.deepEqual(cgroupLeft(`/tsrun/${id}`), [], `${c.name}: cgroup left`);
+    assert.deepEqual(containerCgroupLeft(id), [], `${c.name}: cgroup left`);
     assert.deepEqual(cgroupLeft(`${CG}/${b.split("/").pop()}`), [], `${c.name}: cgroup left`);
     assert.deepEqual(processesMatching(id), [], `${c.name}: process left`);
     assert.deepEqual(processesMatching(b), [], `${c.name}: process left (${i})`);
@@ -141,5 +141,5 @@ test("bad command lines: exit 1, one line, no state", async () => {
     assertOneLine(`tsrun ${args.join(" ").slice(0, 80)}`, r);
   });
   assert.deepEqual(h.stateDirs(), []);
-  assert.deepEqual(cgroupLeft("/tsrun/pidf"), []);
+  assert.deepEqual(containerCgroupLeft("pidf"), []);
 });

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { readFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { Harness, requireRoot, CGROUP2 } from "../helpers/harness.js";
+import { containerCgroup } from "../helpers/cgpath.js";
 
 const H = "/bin/tsrun-testhelper";
 let h: Harness;
@@ -25,8 +26,8 @@ test("create → created → start → running → kill → stopped → delete, 
   const pidText = readFileSync(pidFile, "utf8");
   assert.match(pidText, /^\d+$/, "pid file holds digits only, no newline");
   assert.equal(Number(pidText), s1.pid);
-  assert.ok(existsSync(join(CGROUP2, "tsrun", id)), "the container has its cgroup v2 directory");
-  const procs = readFileSync(join(CGROUP2, "tsrun", id, "cgroup.procs"), "utf8").trim().split("\n").map(Number);
+  assert.ok(existsSync(join(CGROUP2, containerCgroup(id, ""))), "the container has its cgroup v2 directory");
+  const procs = readFileSync(join(CGROUP2, containerCgroup(id, ""), "cgroup.procs"), "utf8").trim().split("\n").map(Number);
   assert.ok(procs.includes(s1.pid), "init is in the container's cgroup before it runs");
 
   h.ok(["start", id]);

@@ -69,7 +69,8 @@ function fakeHost(kind: "hybrid" | "v2", v2Controllers: string[], extra: Partial
     put(dir, { ...V2_FILES[""], "cgroup.controllers": enabled.join(" ") });
     for (const c of enabled) put(dir, V2_FILES[c] ?? {});
   };
-  return { root, cg, opts: { id: "c1", fsRoot: root, mountinfo: mounts.join("\n") + "\n", onMkdir, ...extra } };
+  // the caller (tsrun) is in every hierarchy's root cgroup unless a test says otherwise
+  return { root, cg, opts: { id: "c1", fsRoot: root, mountinfo: mounts.join("\n") + "\n", selfCgroup: "0::/\n", onMkdir, ...extra } };
 }
 
 const read = (p: string) => fs.readFileSync(p, "utf8");
@@ -133,7 +134,7 @@ test("hybrid: a controller found nowhere is refused before any mkdir, naming con
     /^TsrunError: cgroup: hugetlb controller not available \(hugetlb\.2MB\.limit_in_bytes\)$/);
   assert.throws(() => m.create({ network: { classID: 7 } }), /^TsrunError: cgroup: net_cls controller not available \(net_cls\.classid\)$/);
   assert.throws(() => m.create({ unified: { "memory.high": "1" } }), /^TsrunError: cgroup: memory controller not available \(memory\.high\)$/);
-  assert.equal(fs.existsSync(h.cg("memory/tsrun")), false, "nothing was made");
+  assert.equal(fs.existsSync(h.cg("memory/c1")), false, "nothing was made");
   assert.deepEqual(m.paths.created ?? [], []);
 });
 
@@ -143,7 +144,7 @@ test("pure v2: files, conversions, controllers enabled, devices as a BPF program
     attachDeviceFilter: (dir, prog, license) => { attached = { dir, prog, license }; },
   });
   t.after(() => fs.rmSync(h.root, { recursive: true, force: true }));
-  const m = newCgroupManager(h.opts);
+  const m = newCgroupManager({ ...h.opts, cgroupsPath: "/tsrun/c1" });
   assert.equal(m.paths.v2, h.cg("tsrun/c1"));
   assert.equal(m.paths.v1, undefined);
   m.create({
@@ -192,6 +193,21 @@ test("pure v2: files, conversions, controllers enabled, devices as a BPF program
   assert.equal(attached, undefined, "devices untouched by an update without devices");
 });
 
+test("hybrid: an empty cgroupsPath makes only the leaves, under the caller's cgroups", (t) => {
+  const h = fakeHost("hybrid", ["hugetlb"], { selfCgroup: "8:pids:/lim\n4:memory:/lim\n0::/lim/self\n" });
+  t.after(() => fs.rmSync(h.root, { recursive: true, force: true }));
+  for (const d of ["pids/lim", "memory/lim", "unified/lim"]) fs.mkdirSync(h.cg(d));
+  put(h.cg("unified/lim"), { "cgroup.controllers": "hugetlb", "cgroup.subtree_control": "", "cgroup.procs": "" });
+  const m = newCgroupManager(h.opts);
+  assert.equal(m.paths.v1?.pids, h.cg("pids/lim/c1"));
+  assert.equal(m.paths.v1?.cpu, h.cg("cpu/c1"));
+  assert.equal(m.paths.v2, h.cg("unified/lim/c1"));
+  m.create({ pids: { limit: 5 } });
+  assert.equal(read(h.cg("pids/lim/c1/pids.max")), "5");
+  assert.ok((m.paths.created ?? []).includes(h.cg("pids/lim/c1")));
+  assert.ok(!(m.paths.created ?? []).some((d) => d.endsWith("/lim")), "the caller's cgroups are not recorded as made by tsrun");
+});
+
 test("pure v2: missing controllers and v2-only refusals", (t) => {
   const h = fakeHost("v2", ["cpu", "pids"]);
   t.after(() => fs.rmSync(h.root, { recursive: true, force: true }));
@@ -201,7 +217,7 @@ test("pure v2: missing controllers and v2-only refusals", (t) => {
   assert.throws(() => m.create({ network: { classID: 1 } }), /network is not supported on cgroup v2/);
   assert.throws(() => m.create({ cpu: { realtimeRuntime: 5 } }), /realtimeRuntime is not supported on cgroup v2/);
   assert.throws(() => m.create({ unified: { "../x.y": "1" } }), /unified: invalid key "\.\.\/x\.y"/);
-  assert.equal(fs.existsSync(h.cg("tsrun")), false);
+  assert.equal(fs.existsSync(h.cg("c1")), false);
 });
 
 test("stats from fake v1 files, in runc's shape", (t) => {

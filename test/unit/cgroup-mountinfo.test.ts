@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { cgroupMode, parseMountinfo } from "../../src/cgroup/mountinfo.js";
-import { innerPath, parseProcCgroup, resolvePaths } from "../../src/cgroup/paths.js";
+import { innerPath, ownInMount, parseProcCgroup, resolvePaths } from "../../src/cgroup/paths.js";
 
 /** This development host: v1 controllers, cgroup2 at /sys/fs/cgroup/unified. */
 const HYBRID = `\
@@ -71,9 +71,9 @@ test("mountinfo: co-mounted v1 controllers, optional fields, mount roots and esc
   assert.equal(cgroupMode(parseMountinfo("")), "none");
 });
 
-test("cgroupsPath: default, absolute, containerd and podman shapes", () => {
-  assert.equal(innerPath(undefined, "c1"), "/tsrun/c1");
-  assert.equal(innerPath("", "c1"), "/tsrun/c1");
+test("cgroupsPath: default (the id, relative, as runc), absolute, containerd and podman shapes", () => {
+  assert.equal(innerPath(undefined, "c1"), "c1");
+  assert.equal(innerPath("", "c1"), "c1");
   assert.equal(innerPath("/default/c1", "c1"), "/default/c1");
   assert.equal(innerPath("/libpod_parent/libpod-abc/", "abc"), "/libpod_parent/libpod-abc");
   assert.equal(innerPath("//a///b", "x"), "/a/b");
@@ -94,15 +94,36 @@ test("paths: absolute cgroupsPath in every hierarchy of a hybrid host", () => {
   assert.equal(r.v1["name=systemd"].dir, "/sys/fs/cgroup/systemd/default/c1");
 });
 
-test("paths: a relative cgroupsPath is below tsrun's own cgroup, per hierarchy", () => {
+test("paths: a relative cgroupsPath is below tsrun's own cgroup in v1, below its parent in cgroup2", () => {
   const self = parseProcCgroup("9:name=systemd:/\n4:memory:/process_api/abc\n2:cpu,cpuacct:/cpu-grp\n0::/user.slice/s1\n");
   assert.equal(self.get("cpuacct"), "/cpu-grp");
   const r = resolvePaths(parseMountinfo(HYBRID), "mine/c1", self, "/fake");
-  assert.equal(r.v2?.dir, "/fake/sys/fs/cgroup/unified/user.slice/s1/mine/c1");
+  assert.equal(r.v2?.dir, "/fake/sys/fs/cgroup/unified/user.slice/mine/c1", "s1 holds tsrun itself: no controller can be enabled below it");
   assert.equal(r.v1.memory.dir, "/fake/sys/fs/cgroup/memory/process_api/abc/mine/c1");
   assert.equal(r.v1.cpu.dir, "/fake/sys/fs/cgroup/cpu/cpu-grp/mine/c1");
   assert.equal(r.v1.pids.dir, "/fake/sys/fs/cgroup/pids/mine/c1");
   assert.equal(r.v1.pids.mountpoint, "/fake/sys/fs/cgroup/pids");
+});
+
+test("paths: the default cgroup (empty cgroupsPath) nests under the caller, never at the top", () => {
+  const self = parseProcCgroup("8:pids:/limited\n4:memory:/m\n0::/\n");
+  const r = resolvePaths(parseMountinfo(HYBRID), innerPath("", "c1"), self);
+  assert.equal(r.v1.pids.dir, "/sys/fs/cgroup/pids/limited/c1");
+  assert.equal(r.v1.memory.dir, "/sys/fs/cgroup/memory/m/c1");
+  assert.equal(r.v1.freezer.dir, "/sys/fs/cgroup/freezer/c1", "a caller at a hierarchy's root");
+  assert.equal(r.v2?.dir, "/sys/fs/cgroup/unified/c1", "the parent of the cgroup2 root is the root");
+  const v2 = resolvePaths(parseMountinfo(PURE_V2), innerPath(undefined, "c1"), parseProcCgroup("0::/user.slice/user-0.slice/session-1.scope\n"));
+  assert.equal(v2.v2?.dir, "/sys/fs/cgroup/user.slice/user-0.slice/c1");
+});
+
+test("paths: the caller's cgroup is taken relative to the mount's root (a container without a cgroup namespace)", () => {
+  const mi = "40 30 0:35 /docker/abc /sys/fs/cgroup/pids rw - cgroup cgroup rw,pids\n";
+  const r = resolvePaths(parseMountinfo(mi), "c1", parseProcCgroup("8:pids:/docker/abc/sub\n"));
+  assert.equal(r.v1.pids.dir, "/sys/fs/cgroup/pids/sub/c1");
+  assert.equal(ownInMount("/docker/abc", "/docker/abc"), "/");
+  assert.throws(() => resolvePaths(parseMountinfo(mi), "c1", parseProcCgroup("8:pids:/other\n")),
+    /^TsrunError: cgroup: own cgroup "\/other" \(\/proc\/self\/cgroup\) is outside the mount's root "\/docker\/abc"$/);
+  assert.equal(resolvePaths(parseMountinfo(mi), "/abs/c1", new Map()).v1.pids.dir, "/sys/fs/cgroup/pids/abs/c1", "absolute paths are kept as they are");
 });
 
 test("paths: pure v2 gives one directory", () => {

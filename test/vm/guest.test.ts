@@ -7,6 +7,7 @@ import { readFileSync, existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Harness } from "../helpers/harness.js";
 import { deviceRulesPatch, oomPatch, watchEvents } from "../helpers/cgroup-cases.js";
+import { containerCgroup } from "../helpers/cgpath.js";
 
 const H = "/bin/tsrun-testhelper";
 const CG = "/sys/fs/cgroup";
@@ -21,10 +22,10 @@ before(() => {
 });
 after(() => h.cleanup());
 
-const cgFile = (id: string, f: string) => readFileSync(join(CG, "tsrun", id, f), "utf8").trim();
+const cgFile = (id: string, f: string) => readFileSync(join(CG, containerCgroup(id, ""), f), "utf8").trim();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 function assertNoCgroup(id: string): void {
-  assert.ok(!existsSync(join(CG, "tsrun", id)), `cgroup /tsrun/${id} left behind`);
+  assert.ok(!existsSync(join(CG, containerCgroup(id, ""))), `cgroup ${containerCgroup(id, "")} left behind`);
   assert.ok(!existsSync(join(h.root, id)), `state of ${id} left behind`);
 }
 
