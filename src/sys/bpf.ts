@@ -8,11 +8,8 @@
  * must pass both, so there is no moment without a filter.
  */
 import fs from "node:fs";
-import { createRequire } from "node:module";
 import { TsrunError, errnoName } from "../errors.js";
-
-let req: NodeJS.Require | undefined; // made on first use: createRequire(import.meta.url) costs ~1 ms at start-up in the bundle
-const require = (id: string): any => (req ??= createRequire(import.meta.url))(id);
+import { koffi as ffiKoffi, libc as ffiLibc } from "./ffi.js";
 
 const SYS_BPF: Record<string, number> = { x64: 321, arm64: 280, riscv64: 280, ppc64: 361, s390x: 351 };
 
@@ -41,8 +38,8 @@ function load(): Lib {
   if (lib) return lib;
   const nr = SYS_BPF[process.arch];
   if (nr === undefined) throw new TsrunError(`bpf: unsupported architecture ${process.arch}`);
-  const koffi = require("koffi");
-  const libc = koffi.load("libc.so.6");
+  const koffi = ffiKoffi();
+  const libc = ffiLibc();
   lib = {
     koffi,
     syscall: libc.func("long syscall(long, ...)"),

@@ -3,13 +3,9 @@
  * fd, and a unix stream connection to a seccomp listener. Loaded lazily, only by create
  * when a profile uses SCMP_ACT_NOTIFY.
  */
-import { createRequire } from "node:module";
 import { checkErrno } from "../errors.js";
-import { libtsrunPath } from "./native.js";
+import { libc as ffiLibc, libtsrun } from "./ffi.js";
 import { MSG_SIZE, decodeMsg, type SyncMsg } from "./sync.js";
-
-let req: NodeJS.Require | undefined; // made on first use: createRequire(import.meta.url) costs ~1 ms at start-up in the bundle
-const require = (id: string): any => (req ??= createRequire(import.meta.url))(id);
 
 interface FdMsgLib {
   recvMsg(sock: number, buf: Buffer, len: number, fd: number[]): number;
@@ -22,9 +18,8 @@ let lib: FdMsgLib | undefined;
 
 function load(): FdMsgLib {
   if (lib) return lib;
-  const koffi = require("koffi");
-  const l = koffi.load(libtsrunPath());
-  const libc = koffi.load("libc.so.6");
+  const l = libtsrun();
+  const libc = ffiLibc();
   lib = {
     recvMsg: l.func("int tsrun_recv_msg(int, _Out_ uint8_t *, uint32_t, _Out_ int32_t *)"),
     connect: l.func("int tsrun_unix_connect(const char *)"),

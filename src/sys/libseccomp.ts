@@ -13,7 +13,7 @@
  * `syscall()` and live here too, behind `SeccompKernel`.
  */
 import { closeSync, fstatSync, openSync, readSync, unlinkSync } from "node:fs";
-import { createRequire } from "node:module";
+import { koffi as ffiKoffi } from "./ffi.js";
 import { endianness, tmpdir } from "node:os";
 import { join } from "node:path";
 import { TsrunError, errnoName } from "../errors.js";
@@ -67,7 +67,7 @@ type KoffiModule = any;
 
 let koffiCache: KoffiModule | undefined;
 function koffi(): KoffiModule {
-  if (!koffiCache) koffiCache = createRequire(import.meta.url)("koffi");
+  if (!koffiCache) koffiCache = ffiKoffi();
   return koffiCache;
 }
 

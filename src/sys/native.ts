@@ -1,33 +1,11 @@
 /**
- * The real Sys: libtsrun.so (native/, our C executor) and a few libc calls, through koffi.
- * This is the only module that loads koffi for the lifecycle (libseccomp and bpf have
- * their own files under src/sys/ too). Loaded lazily: commands that need no FFI never pay for it.
+ * The real Sys: libtsrun.so (native/, our C executor) and a few libc calls, through koffi
+ * (loaded by ./ffi.ts, as for libseccomp.ts, bpf.ts, pty.ts and fdmsg.ts). Loaded lazily:
+ * commands that need no FFI never pay for it.
  */
-import { createRequire } from "node:module";
-import { fileURLToPath } from "node:url";
-import { dirname, join } from "node:path";
-import { existsSync, readFileSync } from "node:fs";
 import { TsrunError, errnoName, checkErrno } from "../errors.js";
+import { koffi as ffiKoffi, libc as ffiLibc, libtsrun, initBytes } from "./ffi.js";
 import type { Sys, SpawnInput, SpawnResult, WaitResult } from "./types.js";
-
-// created on first use: import.meta.url costs a file-URL conversion in the bundle, and `state` never loads koffi
-let req: NodeJS.Require | undefined;
-const require = (id: string): any => (req ??= createRequire(import.meta.url))(id);
-
-/** native/build/libtsrun.so, found from dist/src/sys/ or src/sys/ */
-export function libtsrunPath(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  for (const up of ["../../..", "../.."]) {
-    const p = join(here, up, "native", "build", "libtsrun.so");
-    if (existsSync(p)) return p;
-  }
-  throw new TsrunError("load `native/build/libtsrun.so`: ENOENT (run npm run build)", "ENOENT");
-}
-
-/** native/build/tsrun-init, the static init every container process starts as (native/init.c) */
-export function initPath(): string {
-  return join(dirname(libtsrunPath()), "tsrun-init");
-}
 
 const SYS_pidfd_open = 434;
 const SYS_pidfd_send_signal = 424;
@@ -42,9 +20,9 @@ let cached: Sys | undefined;
 
 export function nativeSys(): Sys {
   if (cached) return cached;
-  const koffi = require("koffi");
-  const libc = koffi.load("libc.so.6");
-  const lib = koffi.load(libtsrunPath());
+  const koffi = ffiKoffi();
+  const libc = ffiLibc();
+  const lib = libtsrun();
   const c = {
     flock: libc.func("int flock(int, int)"),
     mkfifo: libc.func("int mkfifo(const char *, uint32_t)"),
@@ -69,12 +47,7 @@ export function nativeSys(): Sys {
   let initFd = -1;
   const sealedInit = (): number => {
     if (initFd >= 0) return initFd;
-    const path = initPath();
-    let bytes: Buffer;
-    try { bytes = readFileSync(path); } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code ?? "EIO";
-      throw new TsrunError(`read \`${path}\`: ${code} (run npm run build)`, code);
-    }
+    const bytes = initBytes();
     initFd = checkErrno(c.sealedMemfd("tsrun-init", bytes, bytes.length), "memfd_create", "tsrun-init");
     return initFd;
   };

@@ -4,12 +4,8 @@
  * raw mode, window sizes, and the proxy loop (on a worker thread, so signals and
  * waitpid keep running on the main one).
  */
-import { createRequire } from "node:module";
 import { checkErrno } from "../errors.js";
-import { libtsrunPath } from "./native.js";
-
-let req: NodeJS.Require | undefined; // made on first use: createRequire(import.meta.url) costs ~1 ms at start-up in the bundle
-const require = (id: string): any => (req ??= createRequire(import.meta.url))(id);
+import { libtsrun } from "./ffi.js";
 
 interface PtyLib {
   connect: (path: string) => number;
@@ -23,8 +19,7 @@ let lib: PtyLib | undefined;
 
 function load(): PtyLib {
   if (lib) return lib;
-  const koffi = require("koffi");
-  const l = koffi.load(libtsrunPath());
+  const l = libtsrun();
   lib = {
     connect: l.func("int tsrun_connect_unix(const char *)"),
     socketpair: l.func("int tsrun_socketpair(_Out_ int32_t *)"),
