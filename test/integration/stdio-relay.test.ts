@@ -5,10 +5,11 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { openSync, closeSync, readFileSync, writeFileSync, readlinkSync } from "node:fs";
+import { openSync, closeSync, readFileSync, writeFileSync, readlinkSync, chmodSync } from "node:fs";
 import { join } from "node:path";
 import { Harness, requireRoot } from "../helpers/harness.js";
 import { TSRUN } from "../helpers/cli.js";
+import { mappedUserns } from "../helpers/rootfs.js";
 
 const H = "/bin/tsrun-testhelper";
 const SECRET = `host-log-secret-${process.pid}`;
@@ -66,6 +67,14 @@ test("foreground: fds 0, 1 and 2 inside are pipes, for run and for exec", () => 
   h.ok(["run", "-d", "--bundle", h.bundle({ process: { args: [H, "pause"] } }), id]);
   assert.deepEqual(kinds(h.ok(["exec", id, H, "fds"]).stdout), pipes);
   h.ok(["delete", "--force", id]);
+});
+
+test("in a user namespace the pipes belong to the container's root: /dev/stdout can be reopened", () => {
+  chmodSync(h.tmp, 0o755);                        // the mapped root (host 100000) must reach the rootfs
+  const r = piped(runArgs(["sh", "-c", "echo via-dev-stdout > /dev/stdout; echo via-dev-stderr > /dev/stderr; stat -L -c '%u %g' /proc/self/fd/1"], { linux: mappedUserns() }));
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, "via-dev-stdout\n0 0\n");
+  assert.equal(r.stderr, "via-dev-stderr\n");
 });
 
 test("detached: run -d, create + start and exec -d hand the caller's files straight through", () => {
