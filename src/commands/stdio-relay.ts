@@ -104,7 +104,11 @@ export function relayStdio(p: StdioPipes): Relay {
       input.once("drain", () => stdin.resume());
     }
   };
-  const onEnd = (): void => { input.end(); };     // our EOF (or a read error) is the process's EOF
+  let ended = false;
+  const onEnd = (): void => {                      // our EOF (or a read error) is the process's EOF
+    if (!ended) input.end();
+    ended = true;
+  };
   const stopInput = (): void => {
     stdin.off("data", onData);
     stdin.off("end", onEnd);
