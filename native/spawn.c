@@ -97,6 +97,20 @@ static void close_inherited(int from, int *keep, int n)
   syscall(SYS_close_range, (unsigned)lo, ~0U, 0U);
 }
 
+/* Foreground stdio: the given fds (>= 3) become 0, 1 and 2, so that the process never
+ * holds the caller's files; the originals go. Fails closed: no half-replaced stdio. */
+static void place_stdio(const int32_t *in)
+{
+  int i;
+  for (i = 0; i < 3; i++)
+    if (in[SPAWN_IN_STDIN_FD + i] > 2 && syscall(SYS_dup3, in[SPAWN_IN_STDIN_FD + i], i, 0) < 0)
+      for (;;)
+        syscall(SYS_exit_group, 1);
+  for (i = 0; i < 3; i++)
+    if (in[SPAWN_IN_STDIN_FD + i] > 2)
+      syscall(SYS_close, in[SPAWN_IN_STDIN_FD + i]);
+}
+
 /* the fds init keeps get through exec: clear FD_CLOEXEC on our private copies */
 static void pass_fd(int fd)
 {
@@ -178,6 +192,7 @@ static void child(const uint8_t *plan, uint32_t plan_len, const int32_t *in, uin
   /* first thing: /proc/self/exe of this half-made process (the runtime) must not be reachable */
   syscall(SYS_prctl, PR_SET_DUMPABLE, 0UL, 0UL, 0UL, 0UL);
   syscall(SYS_close, parent_end); /* so that the parent's exit is seen as EOF */
+  place_stdio(in);
   sync_fd = lift_fd(child_end, floor);
   init_fd = lift_fd(in[SPAWN_IN_INIT_FD], floor);
   dir_fd = lift_fd(in[SPAWN_IN_STATE_DIR_FD], floor);
@@ -275,6 +290,9 @@ TSRUN_EXPORT int tsrun_spawn(const uint8_t *plan, uint32_t plan_len, const int32
     return e;
   memcpy(&h, plan, sizeof h);
   cg = in[SPAWN_IN_CGROUP_FD];
+  for (e = SPAWN_IN_STDIN_FD; e <= SPAWN_IN_STDERR_FD; e++)
+    if (in[e] > 2 && fcntl(in[e], F_GETFD) < 0)
+      return -EBADF;
   /* a cgroup namespace is made after MSG_GO, once the caller has placed the child in
    * every hierarchy (v1 ones too), so that its root is the container's cgroup */
   flags = (h.clone_flags & ~(uint64_t)CLONE_NEWCGROUP) | CLONE_PIDFD;

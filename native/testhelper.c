@@ -57,6 +57,10 @@
  *                          the children and exits 0
  *   open PATH [r|w|rw]     "ok" if open() succeeds (default r); otherwise
  *                          the errno name on stdout and exit 1
+ *   readback PATH          opens PATH read-only and non-blocking (no O_CREAT),
+ *                          reads once (up to 4096 bytes): "read N: DATA"
+ *                          (DATA verbatim, then "\n"), or the errno name of the
+ *                          failing open/read (e.g. "EAGAIN"); exit 0 either way
  *   sysctl KEY             contents of /proc/sys/KEY verbatim; dots in KEY
  *                          become slashes ("kernel.hostname")
  *   seccomp-status         the "Seccomp:" line of /proc/self/status
@@ -110,6 +114,7 @@ int c_trap(int argc, char **argv);
 int c_alloc(int argc, char **argv);
 int c_fork(int argc, char **argv);
 int c_open(int argc, char **argv);
+int c_readback(int argc, char **argv);
 int c_sysctl(int argc, char **argv);
 int c_exec(int argc, char **argv);
 int c_tty(int argc, char **argv);
@@ -408,6 +413,7 @@ static const struct command {
 	{ "alloc", c_alloc, 1, 1, "MB" },
 	{ "fork", c_fork, 1, 1, "N" },
 	{ "open", c_open, 1, 2, "PATH [r|w|rw]" },
+	{ "readback", c_readback, 1, 1, "PATH" },
 	{ "sysctl", c_sysctl, 1, 1, "KEY" },
 	{ "seccomp-status", c_seccomp, 0, 0, "" },
 	{ "exec", c_exec, 1, -1, "CMD [ARGS...]" },

@@ -388,6 +388,22 @@ int c_open(int argc, char **argv)
 	return 0;
 }
 
+/* what a process can read back through PATH (e.g. its own /proc/self/fd/1) */
+int c_readback(int argc, char **argv)
+{
+	(void)argc;
+	char buf[4096];
+	int fd = open(argv[1], O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf);
+	if (n < 0)
+		printf("%s\n", errname(errno));
+	else
+		printf("read %zd: %.*s\n", n, (int)n, buf);
+	if (fd >= 0)
+		close(fd);
+	return 0;
+}
+
 int c_sysctl(int argc, char **argv)
 {
 	(void)argc;

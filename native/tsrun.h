@@ -12,6 +12,9 @@ enum { SPAWN_IN_CGROUP_FD = 0,   /* cgroup v2 dir fd for CLONE_INTO_CGROUP, or -
        SPAWN_IN_CONSOLE_FD,      /* connected console socket fd, or -1 */
        SPAWN_IN_PRESERVE_FDS,    /* number of fds after 2 that the process keeps (3 .. 3+N-1) */
        SPAWN_IN_INIT_FD,         /* sealed memfd of tsrun-init (tsrun_sealed_memfd); required */
+       SPAWN_IN_STDIN_FD,        /* an fd >= 3 that the child dup2s onto 0 first thing (foreground */
+       SPAWN_IN_STDOUT_FD,       /*   stdio pipes), likewise onto 1 and 2; anything else (-1, 0): */
+       SPAWN_IN_STDERR_FD,       /*   the child keeps the caller's fd */
        SPAWN_IN__COUNT };
 /* tsrun_spawn outputs, indexes into `out` */
 enum { SPAWN_OUT_PID = 0,        /* pid of the cloned child (in the caller's pid namespace) */

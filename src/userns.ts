@@ -25,3 +25,16 @@ export function writeIdMaps(pid: number, spec: Spec): void {
     if (text) write("timens_offsets", text);
   }
 }
+
+/**
+ * The host uid and gid that are root inside (runc's HostRootUID/GID): who gets the
+ * foreground stdio pipes. Undefined without a user namespace mapping for 0.
+ */
+export function hostRootIds(spec: Spec): { uid: number; gid: number } | undefined {
+  const root = (maps: IdMap[] | undefined): number | undefined => {
+    const m = maps?.find((x) => x.containerID <= 0 && 0 < x.containerID + x.size);
+    return m ? m.hostID - m.containerID : undefined;
+  };
+  const uid = root(spec.linux?.uidMappings), gid = root(spec.linux?.gidMappings);
+  return uid === undefined || gid === undefined ? undefined : { uid, gid };
+}

@@ -14,7 +14,8 @@ import { recvMsg, sendMsg } from "../sys/sync.js";
 import { runCreateHooks, checkHookPaths } from "../hooks.js";
 import { HOOK_POINT_IDMAP } from "../plan/hooks.js";
 import { ociState } from "../container.js";
-import { writeIdMaps } from "../userns.js";
+import { writeIdMaps, hostRootIds } from "../userns.js";
+import { openStdioPipes, closeChildEnds, closeStdioPipes, type StdioPipes } from "./stdio-relay.js";
 import { openConsole, closeFd, listenFds } from "./foreground.js";
 import { listenerState, sendToListener } from "../seccomp/notify.js";
 import { recvMsgFd } from "../sys/fdmsg.js";
@@ -38,8 +39,11 @@ export interface CreateOptions {
   /** run in the foreground: without a console socket, tsrun itself receives the pty master */ foreground?: boolean;
 }
 
-/** console: our end of the socketpair the pty master arrives on (foreground terminal), else -1 */
-export interface Created { h: Handle; st: ContainerState; pid: number; console: number }
+/**
+ * console: our end of the socketpair the pty master arrives on (foreground terminal), else -1;
+ * pipes: the stdio pipes to relay (foreground without a terminal)
+ */
+export interface Created { h: Handle; st: ContainerState; pid: number; console: number; pipes?: StdioPipes }
 
 export function parsePreserveFds(v: string | undefined): number {
   const n = Number(v ?? "0");
@@ -95,6 +99,7 @@ function createWith(ctx: Ctx, id: string, opts: CreateOptions, spec: ReturnType<
   for (const w of plan.warnings) ctx.log.debug(w);
 
   const sys = ctx.sys();
+  let pipes: StdioPipes | undefined;
   // a parent cgroup is recorded in the state before it is made, so delete can remove it (if unused)
   // whenever tsrun dies; the leaves are in the state from the start
   const isLeaf = (d: string): boolean => [cg.paths.v2, ...Object.values(cg.paths.v1 ?? {})].includes(d);
@@ -127,9 +132,12 @@ function createWith(ctx: Ctx, id: string, opts: CreateOptions, spec: ReturnType<
     const childDirFd = fs.openSync(h.dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY | fs.constants.O_NOFOLLOW);
     let r;
     try {
-      reopenDevNullStdio(sys);                         // init inherits a writable /dev/null, as runc's does
-      r = sys.spawn({ plan: plan.buffer, cgroupFd: cgFd, stateDirFd: childDirFd, consoleFd, preserveFds });
+      // in the foreground without a terminal init gets pipes, never our stdio (runc's setupProcessPipes)
+      if (opts.foreground && !spec.process?.terminal) pipes = openStdioPipes(sys, hostRootIds(spec));
+      else reopenDevNullStdio(sys);                    // init inherits a writable /dev/null, as runc's does
+      r = sys.spawn({ plan: plan.buffer, cgroupFd: cgFd, stateDirFd: childDirFd, consoleFd, preserveFds, stdio: pipes?.child });
     } finally {
+      closeChildEnds(pipes);
       fs.closeSync(childDirFd);
       if (cgFd >= 0) fs.closeSync(cgFd);
       if (consoleFd >= 0) fs.closeSync(consoleFd);
@@ -198,9 +206,10 @@ function createWith(ctx: Ctx, id: string, opts: CreateOptions, spec: ReturnType<
     h.write(st);
     fault("create-after-state-created");
     if (opts.pidFile) writePidFile(opts.pidFile, pid);
-    return { h, st, pid, console: con.ours };
+    return { h, st, pid, console: con.ours, pipes };
   } catch (e) {
     closeFd(con.ours);
+    closeStdioPipes(pipes);
     if (syncFd >= 0) { try { fs.closeSync(syncFd); } catch { /* closed */ } }
     if (pid > 0) { try { process.kill(pid, "SIGKILL"); } catch { /* gone */ } }
     try { cg.killAll(9); } catch { /* nothing there */ }

@@ -3,7 +3,9 @@
  * namespaces and cgroups, and gets the container's security settings (capabilities,
  * no_new_privs, rlimits, seccomp, umask, groups). Without --detach tsrun waits and
  * exits with the process's status; with it, it writes --pid-file and exits, and the
- * process is reparented to the caller's subreaper (containerd's shim, conmon).
+ * process is reparented to the caller's subreaper (containerd's shim, conmon). In the
+ * foreground without a terminal the process gets pipes that tsrun relays (stdio-relay.ts);
+ * detached, it gets tsrun's own stdio.
  */
 import * as fs from "node:fs";
 import { join, isAbsolute, normalize } from "node:path";
@@ -22,6 +24,8 @@ import { fault } from "../fault.js";
 import { checkLsm } from "../plan/lsm.js";
 import { lsmHost } from "../lsm-host.js";
 import { openConsole, closeFd, forwardSignals, waitExit, ptySession, endSession } from "./foreground.js";
+import { openStdioPipes, closeChildEnds, closeStdioPipes, relayStdio, type StdioPipes, type Relay } from "./stdio-relay.js";
+import { hostRootIds } from "../userns.js";
 
 export interface ExecOptions {
   process?: string; consoleSocket?: string; tty?: boolean; detach?: boolean; pidFile?: string;
@@ -106,14 +110,17 @@ export default async function exec(ctx: Ctx, id: string, args: string[], o: Exec
   const fwd = o.detach ? undefined : forwardSignals(sys);
 
   let pid = 0, syncFd = -1, master = -1;
+  let pipes: StdioPipes | undefined;
   try {
     const v2 = sub ? sub.v2 : st.cgroup.v2;
     let cgFd = -1;
     if (v2) { try { cgFd = fs.openSync(v2, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY); } catch (e) { throw sysError("open", v2, e); } }
     let r;
     try {
-      r = sys.spawn({ plan: plan.buffer, cgroupFd: cgFd, stateDirFd: -1, consoleFd: con.child, preserveFds });
+      if (fwd && !proc.terminal) pipes = openStdioPipes(sys, hostRootIds(st.spec));   // never our stdio (runc's setupProcessPipes)
+      r = sys.spawn({ plan: plan.buffer, cgroupFd: cgFd, stateDirFd: -1, consoleFd: con.child, preserveFds, stdio: pipes?.child });
     } finally {
+      closeChildEnds(pipes);
       closeFd(cgFd);
       closeFd(con.child);
     }
@@ -147,16 +154,18 @@ export default async function exec(ctx: Ctx, id: string, args: string[], o: Exec
     if (con.ours >= 0) { master = sys.recvFd(con.ours).fd; fault("exec-after-console-master"); }
   } catch (e) {
     fwd?.stop();
+    closeStdioPipes(pipes);
     closeFd(syncFd);
     closeFd(con.ours);
     if (pid > 0) { try { process.kill(pid, "SIGKILL"); } catch { /* gone */ } }
     throw e;
   }
   closeFd(con.ours);
+  const relay: Relay | undefined = pipes ? relayStdio(pipes) : undefined;
   if (o.pidFile) {
     fault("exec-before-pid-file");
     // a caller that cannot learn the pid cannot manage the process: it does not stay (runc terminates it too)
-    try { writePidFile(o.pidFile, pid); } catch (e) { fwd?.stop(); try { process.kill(pid, "SIGKILL"); } catch { /* gone */ } throw e; }
+    try { writePidFile(o.pidFile, pid); } catch (e) { fwd?.stop(); relay?.stop(); try { process.kill(pid, "SIGKILL"); } catch { /* gone */ } throw e; }
     fault("exec-after-pid-file");
   }
   if (!fwd) return 0;
@@ -165,9 +174,12 @@ export default async function exec(ctx: Ctx, id: string, args: string[], o: Exec
   try {
     fwd.attach(pid);
     fault("exec-waiting");
-    return await waitExit(sys, pid);
+    const code = await waitExit(sys, pid);
+    await relay?.done;                              // to EOF, as runc: background children that hold the pipes keep us waiting
+    return code;
   } finally {
     fwd.stop();
+    relay?.stop();
     if (session) await endSession(session);
   }
 }

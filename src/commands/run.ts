@@ -1,7 +1,8 @@
 /**
  * tsrun run: create + start + wait + delete, exit status passed through (128+signal
  * when killed). Catchable signals are forwarded to init. -d detaches after start.
- * With a terminal and no --console-socket, tsrun proxies the pty to its own stdio.
+ * With a terminal and no --console-socket, tsrun proxies the pty to its own stdio; without
+ * one, init gets pipes that tsrun relays (stdio-relay.ts), drained to EOF before it exits.
  */
 import { fault } from "../fault.js";
 import type { Ctx } from "../context.js";
@@ -9,6 +10,7 @@ import { createContainer, type CreateOptions } from "./create.js";
 import { startLoaded } from "./start.js";
 import { load, destroy, killAndWait } from "../container.js";
 import { forwardSignals, waitExit, ptySession, endSession, closeFd } from "./foreground.js";
+import { relayStdio, type Relay } from "./stdio-relay.js";
 
 export interface RunOptions extends CreateOptions { detach?: boolean; keep?: boolean; subreaper?: boolean }
 
@@ -25,11 +27,14 @@ export default async function run(ctx: Ctx, id: string, opts: RunOptions): Promi
   }
   const pid = c.pid;
   let master = -1;
+  let relay: Relay | undefined;
   try {
+    if (c.pipes) relay = relayStdio(c.pipes);
     if (c.console >= 0) master = sys.recvFd(c.console).fd;
     startLoaded(ctx, { h: c.h, st: c.st, status: "created" });
   } catch (e) {
     fwd?.stop();
+    relay?.stop();
     c.h.close();
     closeFd(c.console);
     closeFd(master);
@@ -45,19 +50,24 @@ export default async function run(ctx: Ctx, id: string, opts: RunOptions): Promi
   const session = master >= 0 ? ptySession(master) : undefined;
   let code: number;
   try {
-    fwd.attach(pid);
-    code = await waitExit(sys, pid);
-  } finally {
-    fwd.stop();
-    if (session) await endSession(session);
-  }
-  fault("run-after-exit");
-  if (!opts.keep) {
-    const l = load(ctx, id);
     try {
-      if (l.status !== "stopped") killAndWait(ctx, l.st);
-      destroy(ctx, l);
-    } finally { l.h.close(); }
+      fwd.attach(pid);
+      code = await waitExit(sys, pid);
+    } finally {
+      fwd.stop();
+      if (session) await endSession(session);
+    }
+    fault("run-after-exit");
+    if (!opts.keep) {
+      const l = load(ctx, id);
+      try {
+        if (l.status !== "stopped") killAndWait(ctx, l.st);
+        destroy(ctx, l);
+      } finally { l.h.close(); }
+    }
+    await relay?.done;                              // as runc: the container is gone, its output drains to EOF
+  } finally {
+    relay?.stop();
   }
   return code;
 }

@@ -15,6 +15,7 @@ const LOCK = { sh: 1, ex: 2, un: 8 } as const;
 const LOCK_NB = 4;
 const MNT_DETACH = 2;
 const UMOUNT_NOFOLLOW = 8;
+const O_CLOEXEC = 0o2000000;
 
 let cached: Sys | undefined;
 
@@ -30,6 +31,7 @@ export function nativeSys(): Sys {
     syscall: libc.func("long syscall(long, ...)"),
     waitpid: libc.func("int waitpid(int, _Out_ int *, int)"),
     dup2: libc.func("int dup2(int, int)"),
+    pipe2: libc.func("int pipe2(_Out_ int32_t *, int)"),
     umount2: libc.func("int umount2(const char *, int)"),
     spawn: lib.func("int tsrun_spawn(const uint8_t *, uint32_t, const int32_t *, _Inout_ int32_t *)"),
     sealedMemfd: lib.func("int tsrun_sealed_memfd(const char *, const uint8_t *, uint32_t)"),
@@ -54,7 +56,8 @@ export function nativeSys(): Sys {
 
   cached = {
     spawn(input: SpawnInput): SpawnResult {
-      const inp = Int32Array.from([input.cgroupFd, input.stateDirFd, input.consoleFd, input.preserveFds, sealedInit()]);
+      const stdio = input.stdio ?? [-1, -1, -1];
+      const inp = Int32Array.from([input.cgroupFd, input.stateDirFd, input.consoleFd, input.preserveFds, sealedInit(), ...stdio]);
       const out = new Int32Array(8).fill(-1);
       checkErrno(c.spawn(input.plan, input.plan.length, inp, out), "clone", "container init");
       return { pid: out[0], pidfd: out[1], syncFd: out[2], inCgroup: out[3] === 1 };
@@ -110,6 +113,11 @@ export function nativeSys(): Sys {
       const e = errno();
       if (e === "EBADF") return null;
       throw new TsrunError(`fcntl \`fd ${fd}\`: ${e}`, e);
+    },
+    pipe() {
+      const fds = new Int32Array(2);
+      if (c.pipe2(fds, O_CLOEXEC) < 0) fail("pipe2", "stdio");
+      return [fds[0], fds[1]];
     },
     dup2(from, to) {
       if (c.dup2(from, to) < 0) fail("dup2", `fd ${from} to fd ${to}`);

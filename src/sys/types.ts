@@ -11,6 +11,8 @@ export interface SpawnInput {
   stateDirFd: number;    // -1: no exec fifo
   consoleFd: number;     // -1: no console socket
   preserveFds: number;
+  /** fds (>= 3) that become the process's 0, 1 and 2 (foreground pipes); absent: it inherits ours */
+  stdio?: [number, number, number];
 }
 export interface SpawnResult {
   pid: number;
@@ -33,6 +35,8 @@ export interface Sys {
   recvFd(sock: number): { fd: number; text: string };
   /** fcntl(fd, F_GETFD): the fd flags (FD_CLOEXEC = 1), or null when fd is not open */
   fdFlags(fd: number): number | null;
+  /** pipe2(O_CLOEXEC): [read end, write end] */
+  pipe(): [number, number];
   /** dup2(2): `from` onto `to` */
   dup2(from: number, to: number): void;
   /** umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW): the top mount at path and everything under it */

@@ -104,6 +104,13 @@ describe("tsrun-testhelper", () => {
     assert.equal(missing.stdout, "ENOENT\n");
   });
 
+  it("readback reads what the path gives a fresh read-only open, or names the errno", () => {
+    const f = join(tmp, "rb.txt");
+    writeFileSync(f, "secret line\n");
+    assert.equal(run(["readback", f]).stdout, "read 12: secret line\n\n");
+    assert.equal(run(["readback", join(tmp, "missing")]).stdout, "ENOENT\n");
+  });
+
   it("rejects unknown subcommands with one stderr line", () => {
     const r = run(["no-such-subcommand"]);
     assert.equal(r.status, 2);
