@@ -47,4 +47,8 @@ int tsrun_winsize_get(int fd);              /* rows << 16 | cols, or -errno */
 int tsrun_tty_raw(int fd, int on);          /* on: raw mode if fd is a tty (1), else 0; off: restore */
 int tsrun_pty_proxy(int master, int in, int out); /* until the slave side closes */
 
+/* Foreground stdio without a terminal (relay.c): in -> to_child, from_out -> out, from_err -> err,
+ * with poll() on the calling thread, until both from_* reach EOF or stop_fd is readable. */
+int tsrun_stdio_relay(int in, int to_child, int from_out, int out, int from_err, int err, int stop_fd);
+
 #endif

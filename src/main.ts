@@ -1,3 +1,4 @@
+import "./start-fds.js"; // first: what the caller passed, before anything is opened
 import { parseFast, runFast } from "./fastpath.js";
 
 const argv = process.argv.slice(2);

@@ -161,7 +161,7 @@ export default async function exec(ctx: Ctx, id: string, args: string[], o: Exec
     throw e;
   }
   closeFd(con.ours);
-  const relay: Relay | undefined = pipes ? relayStdio(pipes) : undefined;
+  const relay: Relay | undefined = pipes ? relayStdio(sys, pipes) : undefined;
   if (o.pidFile) {
     fault("exec-before-pid-file");
     // a caller that cannot learn the pid cannot manage the process: it does not stay (runc terminates it too)

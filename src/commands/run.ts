@@ -29,7 +29,7 @@ export default async function run(ctx: Ctx, id: string, opts: RunOptions): Promi
   let master = -1;
   let relay: Relay | undefined;
   try {
-    if (c.pipes) relay = relayStdio(c.pipes);
+    if (c.pipes) relay = relayStdio(sys, c.pipes);
     if (c.console >= 0) master = sys.recvFd(c.console).fd;
     startLoaded(ctx, { h: c.h, st: c.st, status: "created" });
   } catch (e) {

@@ -11,11 +11,11 @@
  * fails (the reader went away) closes that pipe: the process gets EPIPE, as under runc.
  */
 import * as fs from "node:fs";
-import * as net from "node:net";
 import type { Sys } from "../sys/types.js";
 import { sysError } from "../errors.js";
 import { reopenDevNullStdio } from "../sys/devnull.js";
 import { closeFd } from "./foreground.js";
+import { stdioRelay } from "../sys/relay.js";
 
 export interface StdioPipes {
   /** the process's ends (stdin's read end, stdout's and stderr's write ends), for spawn */
@@ -71,65 +71,26 @@ export interface Relay {
   stop: () => void;
 }
 
-/** pipe → dst until EOF, with backpressure; a failed write closes the pipe (the writer gets EPIPE). */
-function copyOut(fd: number, dst: NodeJS.WriteStream): { done: Promise<void>; stop: () => void } {
-  const src = new net.Socket({ fd, readable: true, writable: false });
-  const fail = (): void => { src.destroy(); };
-  const resume = (): void => { src.resume(); };
-  dst.on("error", fail);
-  src.on("data", (b: Buffer) => {
-    if (!dst.write(b)) {
-      src.pause();
-      dst.once("drain", resume);
-    }
+/**
+ * Start copying between tsrun's stdio and the process's pipes (our ends are owned from here).
+ * The copy runs in C (native/relay.c) on one koffi async call: poll() on the pipes, the same under
+ * every engine (Bun's net.Socket reads no pipe, and fs streams tie up thread-pool threads in
+ * blocking reads). `stop` writes to a pipe the loop also polls.
+ */
+export function relayStdio(sys: Sys, p: StdioPipes): Relay {
+  const [stopR, stopW] = sys.pipe();
+  const done = stdioRelay(0, p.ours[0], p.ours[1], 1, p.ours[2], 2, stopR).finally(() => {
+    closeFd(stopR);
+    closeFd(stopW);
   });
-  src.on("end", () => src.destroy());
-  src.on("error", fail);
-  const done = new Promise<void>((res) => src.once("close", () => res()));
-  const stop = (): void => {
-    dst.off("error", fail);
-    dst.off("drain", resume);
-    src.destroy();
-  };
-  return { done, stop };
-}
-
-/** Start copying between tsrun's stdio and the process's pipes (our ends are owned from here). */
-export function relayStdio(p: StdioPipes): Relay {
-  const input = new net.Socket({ fd: p.ours[0], readable: false, writable: true });
-  const stdin = process.stdin;
-  const onData = (b: Buffer): void => {
-    if (!input.write(b)) {
-      stdin.pause();
-      input.once("drain", () => stdin.resume());
-    }
-  };
-  let ended = false;
-  const onEnd = (): void => {                      // our EOF (or a read error) is the process's EOF
-    if (!ended) input.end();
-    ended = true;
-  };
-  const stopInput = (): void => {
-    stdin.off("data", onData);
-    stdin.off("end", onEnd);
-    stdin.off("error", onEnd);
-    stdin.destroy();
-    input.destroy();
-  };
-  input.on("error", stopInput);                    // the process closed its stdin: stop reading ours
-  stdin.on("data", onData);
-  stdin.once("end", onEnd);
-  stdin.on("error", onEnd);
-
-  const outs = [copyOut(p.ours[1], process.stdout), copyOut(p.ours[2], process.stderr)];
+  p.ours = [-1, -1, -1];                           // the loop closes them
   let stopped = false;
   return {
-    done: Promise.all(outs.map((o) => o.done)).then(() => undefined),
+    done,
     stop(): void {
       if (stopped) return;
       stopped = true;
-      stopInput();
-      for (const o of outs) o.stop();
+      try { fs.writeSync(stopW, "x"); } catch { /* the loop is over */ }
     },
   };
 }
