@@ -119,22 +119,31 @@ static void pass_fd(int fd)
     syscall(SYS_fcntl, fd, F_SETFD, fl & ~(long)FD_CLOEXEC);
 }
 
+/* write all of buf to fd: 0 or -errno */
+static long write_all(int fd, const uint8_t *buf, uint32_t len)
+{
+  uint32_t off = 0;
+  long w;
+  while (off < len) {
+    w = syscall(SYS_write, fd, buf + off, (size_t)(len - off));
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w <= 0)
+      return w < 0 ? -errno : -EIO;
+    off += (uint32_t)w;
+  }
+  return 0;
+}
+
 /* A plan fd for init: a memfd holding a copy of the plan (this memory is gone after exec). */
 static int plan_memfd(const uint8_t *plan, uint32_t len)
 {
-  long fd = syscall(SYS_memfd_create, "tsrun-plan", MFD_CLOEXEC), w;
-  uint32_t off = 0;
+  long fd = syscall(SYS_memfd_create, "tsrun-plan", MFD_CLOEXEC), r;
   if (fd < 0)
     return -errno;
-  while (off < len) {
-    w = syscall(SYS_write, (int)fd, plan + off, (size_t)(len - off));
-    if (w < 0 && errno == EINTR)
-      continue;
-    if (w <= 0) {
-      syscall(SYS_close, fd);
-      return w < 0 ? -errno : -EIO;
-    }
-    off += (uint32_t)w;
+  if ((r = write_all((int)fd, plan, len)) < 0) {
+    syscall(SYS_close, fd);
+    return (int)r;
   }
   return (int)fd;
 }
@@ -249,28 +258,19 @@ static void child(const uint8_t *plan, uint32_t plan_len, const int32_t *in, uin
  * nothing can write it, grow it, shrink it or unseal it. Returns the fd (CLOEXEC) or -errno. */
 TSRUN_EXPORT int tsrun_sealed_memfd(const char *name, const uint8_t *buf, uint32_t len)
 {
-  long fd = syscall(SYS_memfd_create, name, MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC_FLAG);
-  uint32_t off = 0;
-  long w;
+  long fd = syscall(SYS_memfd_create, name, MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC_FLAG), r;
   if (fd < 0 && errno == EINVAL) /* kernel < 6.3 knows no MFD_EXEC: memfds are executable there */
     fd = syscall(SYS_memfd_create, name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
   if (fd < 0)
     return -errno;
-  while (off < len) {
-    w = syscall(SYS_write, (int)fd, buf + off, (size_t)(len - off));
-    if (w < 0 && errno == EINTR)
-      continue;
-    if (w <= 0)
-      goto fail;
-    off += (uint32_t)w;
+  r = write_all((int)fd, buf, len);
+  if (r == 0 && syscall(SYS_fcntl, (int)fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0)
+    r = -errno;
+  if (r < 0) {
+    syscall(SYS_close, fd);
+    return (int)r;
   }
-  if (syscall(SYS_fcntl, (int)fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0)
-    goto fail;
   return (int)fd;
-fail:
-  w = errno ? -errno : -EIO;
-  syscall(SYS_close, fd);
-  return (int)w;
 }
 
 TSRUN_EXPORT int tsrun_spawn(const uint8_t *plan, uint32_t plan_len, const int32_t *in, int32_t *out)

@@ -6,6 +6,7 @@
  * sharing a log file never interleave.
  */
 import { appendFileSync } from "node:fs";
+import { writeStderr } from "./out.js";
 
 export type Level = "debug" | "info" | "warn" | "error";
 
@@ -40,15 +41,15 @@ export class Logger {
 
   error(msg: string): void {
     this.toFile("error", msg);
-    process.stderr.write(msg + "\n");
+    writeStderr(msg + "\n");
   }
   warn(msg: string): void {
     this.toFile("warn", msg);
-    if (!this.opts.file) process.stderr.write(`warning: ${msg}\n`);
+    if (!this.opts.file) writeStderr(`warning: ${msg}\n`);
   }
   debug(msg: string): void {
     if (!this.opts.debug) return;
     this.toFile("debug", msg);
-    if (!this.opts.file) process.stderr.write(`debug: ${msg}\n`);
+    if (!this.opts.file) writeStderr(`debug: ${msg}\n`);
   }
 }
