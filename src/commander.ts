@@ -35,9 +35,9 @@ export async function parse(argv: string[], error: (line: string) => void): Prom
     .description("OCI container runtime (runc compatible), TypeScript with a C executor")
     .enablePositionalOptions()
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: (s) => error(oneLine(s)) })
-    .version(versionText(), `${VERSION_FLAG.short}, ${VERSION_FLAG.long}`, VERSION_FLAG.help);
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: (s) => error(oneLine(s)) });
   for (const f of GLOBAL_FLAGS) program.addOption(option(f));
+  program.version(versionText(), `${VERSION_FLAG.short}, ${VERSION_FLAG.long}`, VERSION_FLAG.help);
   for (const [name, spec] of Object.entries(COMMANDS)) {
     const c = program.command(name).description(spec.description);
     for (const a of spec.args) c.argument(a, ...(ARG_HELP[a] ?? []));
