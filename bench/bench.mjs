@@ -21,7 +21,7 @@ const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(","))
 const want = (s) => !ONLY || ONLY.has(s);
 const TIME = "/usr/bin/time";
 
-// NODE_EXTRA_CA_CERTS triples node's start-up; bin/tsrun drops it too, and the floor must match.
+// NODE_EXTRA_CA_CERTS triples node's start-up: removed for every command, the `node -e 0` floor included.
 const env = { ...process.env };
 delete env.NODE_EXTRA_CA_CERTS;
 
@@ -34,7 +34,6 @@ const newId = (rt) => `${tag}-${rt}-${++seq}`;
 const tsrunBin = join(repo, "bin", "tsrun");
 const runtimes = [
   { name: "tsrun", cmd: [tsrunBin], env: {} },
-  { name: "tsrun-unbundled", cmd: [tsrunBin], env: { TSRUN_NO_BUNDLE: "1" }, lever: true },
   { name: "runc", cmd: ["/usr/bin/runc"], env: {} },
   { name: "crun", cmd: ["crun"], env: {} },
 ];
@@ -158,7 +157,7 @@ for (let rep = 0; rep < REPS; rep++) {
 process.stderr.write("\n");
 
 // 50 containers in sequence, and 50 with 8 in parallel (each one `run` of /bin/true).
-const batchRts = live.filter((rt) => !rt.lever);
+const batchRts = live;
 async function batch(rt, n, par) {
   const t0 = process.hrtime.bigint();
   let next = 0;
@@ -239,7 +238,6 @@ const ratios = {
   "tsrun exec / runc exec": { value: ratio(med("exec", "tsrun"), med("exec", "runc")), target: null },
   "tsrun 50 in sequence / runc": { value: ratio(med("50 in sequence", "tsrun"), med("50 in sequence", "runc")), target: null },
   "tsrun 50, 8 in parallel / runc": { value: ratio(med("50, 8 in parallel", "tsrun"), med("50, 8 in parallel", "runc")), target: null },
-  "tsrun-unbundled state / tsrun state": { value: ratio(med("state", "tsrun-unbundled"), med("state", "tsrun")), target: null },
 };
 // CPU time (user+sys of the command): less disturbed by a loaded machine than wall time.
 ratios["CPU: tsrun state / node -e 0"] = { value: ratio(med("state", "tsrun", "cpuMs"), med("node -e 0", "node", "cpuMs")), target: null };

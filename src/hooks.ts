@@ -2,7 +2,7 @@
  * OCI hooks: each gets the state JSON on stdin, its own args (args[0] is argv[0]),
  * its env (the runtime's when none is given, as runc does) and a timeout.
  */
-import { createRequire } from "node:module";
+import { spawnSync } from "node:child_process";
 import { accessSync, constants, writeFileSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import { TsrunError, sysError } from "./errors.js";
@@ -15,13 +15,8 @@ export interface Hook { path: string; args?: string[]; env?: string[]; timeout?:
 export const HOOK_KINDS = ["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"] as const;
 export type HookKind = (typeof HOOK_KINDS)[number];
 
-// node:child_process (with net and stream) costs several ms to load: only when a hook runs.
-let req: NodeJS.Require | undefined; // made on first use: createRequire(import.meta.url) costs ~1 ms at start-up in the bundle
-const lazyRequire = (id: string): any => (req ??= createRequire(import.meta.url))(id);
-
 export function runHooks(ctx: Ctx, hooks: Hook[] | undefined, kind: HookKind, state: object, opts: { failIsError: boolean }): void {
   if (!hooks?.length) return;
-  const { spawnSync } = lazyRequire("node:child_process") as typeof import("node:child_process");
   hooks.forEach((hook, i) => {
     const env = hook.env ? Object.fromEntries(hook.env.map((e) => { const k = e.indexOf("="); return k < 0 ? [e, ""] : [e.slice(0, k), e.slice(k + 1)]; })) : process.env;
     const r = spawnSync(hook.path, (hook.args ?? [hook.path]).slice(1), {

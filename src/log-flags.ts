@@ -5,8 +5,9 @@
  * only says "unable to retrieve OCI runtime error".
  */
 import type { LogOptions } from "./log.js";
+import { GLOBAL_FLAGS } from "./flags.js";
 
-const WITH_VALUE = new Set(["--root", "--log", "--log-format", "--rootless", "--criu"]);
+const WITH_VALUE = new Set(GLOBAL_FLAGS.filter((f) => f.value).map((f) => f.long));
 
 export function scanLogFlags(argv: string[]): LogOptions {
   const o: LogOptions = { format: "text", debug: false };

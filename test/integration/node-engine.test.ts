@@ -19,7 +19,7 @@ const node = (args: string[], input?: string) => {
 };
 
 test("node runs the CLI: run with stdio relayed, create/start/exec/state/kill/delete, and one-line errors", () => {
-  assert.match(node(["--version"]).out, /^tsrun version /);
+  assert.match(node(["--version"]).out, new RegExp(`^tsrun version .*\nnode: ${process.version.replace(/\./g, "\\.")}\n$`, "s"));
   const r = node(["run", "--bundle", h.bundle({ process: { args: [H, "cat"] } }), h.id("n")], "through node\n");
   assert.equal(r.status, 0, r.err);
   assert.equal(r.out, "through node\n");
