@@ -9,6 +9,7 @@ import { scanLogFlags } from "./log-flags.js";
 import { TsrunError } from "./errors.js";
 import { makeCtx, type Ctx } from "./context.js";
 import { parseArgv } from "./argv.js";
+import { mark } from "./profile.js";
 import { cgroupDriver } from "./cgroup/systemd-path.js";
 
 type Action = (ctx: Ctx, ...args: any[]) => Promise<number | void> | number | void;
@@ -32,7 +33,9 @@ export async function main(argv: string[]): Promise<number> {
     log = new Logger({ file: g.log, format: g.logFormat, debug: !!g.debug });
     debug = !!g.debug;
     if (g.systemdCgroup) cgroupDriver.systemd = true;  // slice:prefix:name cgroupsPath (src/cgroup/systemd-path.ts)
+    mark("cli: argv parsed");
     const [mod, { nativeSys }] = await Promise.all([LOAD[call.command](), import("./sys/native.js")]);
+    mark(`cli: ${call.command} loaded`);
     const r = await mod.default(makeCtx(g.root, log, g.rootless === true || g.rootless === "true", nativeSys), ...call.args);
     return typeof r === "number" ? r : 0;
   } catch (e) {

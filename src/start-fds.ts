@@ -6,6 +6,7 @@
  * The engine's event loop fds (epoll, eventfd, …) are left out by kind: no caller passes those.
  */
 import { readdirSync, readlinkSync } from "node:fs";
+import { mark } from "./profile.js";
 
 const ENGINE_KINDS = /^anon_inode:\[?(eventpoll|eventfd|signalfd|timerfd|io_uring|pidfd)\]?$/;
 
@@ -25,3 +26,4 @@ function snapshot(): Set<number> | null {
 
 /** null when /proc could not be read: then only fds without FD_CLOEXEC pass. */
 export const startFds: Set<number> | null = snapshot();
+mark("first module (the engine's start-up)");

@@ -24,6 +24,7 @@ import { checkLsm } from "../plan/lsm.js";
 import { lsmHost } from "../lsm-host.js";
 import { startIdmapHelpers, runHelperPlan } from "../idmap-helpers.js";
 import { fault } from "../fault.js";
+import { mark } from "../profile.js";
 import { checkPassedFds } from "../passed-fds.js";
 import { checkProcMounts } from "../spec/procmount.js";
 import { hasOwnMountNs } from "../plan/no-mountns.js";
@@ -55,7 +56,9 @@ export function parsePreserveFds(v: string | undefined): number {
 export function createContainer(ctx: Ctx, id: string, opts: CreateOptions): Created {
   validateId(id);
   const bundle = resolve(opts.bundle ?? ".");
+  mark("create: command loaded");
   const spec = loadSpec(bundle);
+  mark("create: config.json read and validated");
   const listen = listenFds();
   const preserveFds = listen + parsePreserveFds(opts.preserveFds);
   if (preserveFds > 0) { const sys = ctx.sys(); checkPassedFds((fd) => sys.fdFlags(fd), preserveFds, listen); }
@@ -96,6 +99,7 @@ function createWith(ctx: Ctx, id: string, opts: CreateOptions, spec: ReturnType<
   // cgroupsPath is checked before anything exists
   const cg = newCgroupManager({ cgroupsPath: cgroupsPathFor(spec.linux?.cgroupsPath, id), id, beforeMkdir: (d) => recordParent(d), onMkdir: (d) => { if (!isLeaf(d)) fault("create-after-cgroup-parent"); } });
   const plan = compileInit(spec, { ...planOpts, cgroupHierarchies: cgroupMountView(spec, cg.paths) });
+  mark("create: plan compiled");
   for (const w of plan.warnings) ctx.log.debug(w);
 
   const sys = ctx.sys();
@@ -120,6 +124,7 @@ function createWith(ctx: Ctx, id: string, opts: CreateOptions, spec: ReturnType<
     }
     fault("create-after-state-creating");
     cg.create(spec.linux?.resources);
+    mark("create: state dir and cgroups made");
     fault("create-after-cgroup");
     sys.mkfifo(h.fifoPath, 0o622);
     fs.chmodSync(h.fifoPath, 0o622);                // not the umask's: init may have dropped to another uid
@@ -144,6 +149,7 @@ function createWith(ctx: Ctx, id: string, opts: CreateOptions, spec: ReturnType<
     }
     pid = r.pid;
     syncFd = r.syncFd;
+    mark("create: init cloned (koffi and libtsrun loaded)");
     fault("create-after-clone");
     if (r.pidfd >= 0) fs.closeSync(r.pidfd);
     st.pid = pid;
@@ -200,6 +206,7 @@ function createWith(ctx: Ctx, id: string, opts: CreateOptions, spec: ReturnType<
     }
     fs.closeSync(syncFd);
     syncFd = -1;
+    mark("create: init ready");
     fault("create-after-ready");
     st.phase = "created";
     fault("create-before-state-created");

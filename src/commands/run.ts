@@ -4,6 +4,7 @@
  * With a terminal and no --console-socket, tsrun proxies the pty to its own stdio; without
  * one, init gets pipes that tsrun relays (stdio-relay.ts), drained to EOF before it exits.
  */
+import { mark } from "../profile.js";
 import { fault } from "../fault.js";
 import type { Ctx } from "../context.js";
 import { createContainer, type CreateOptions } from "./create.js";
@@ -32,6 +33,7 @@ export default async function run(ctx: Ctx, id: string, opts: RunOptions): Promi
     if (c.pipes) relay = relayStdio(sys, c.pipes);
     if (c.console >= 0) master = sys.recvFd(c.console).fd;
     startLoaded(ctx, { h: c.h, st: c.st, status: "created" });
+    mark("run: started");
   } catch (e) {
     fwd?.stop();
     relay?.stop();
@@ -53,6 +55,7 @@ export default async function run(ctx: Ctx, id: string, opts: RunOptions): Promi
     try {
       fwd.attach(pid);
       code = await waitExit(sys, pid);
+      mark("run: process exited");
     } finally {
       fwd.stop();
       if (session) await endSession(session);
@@ -65,7 +68,9 @@ export default async function run(ctx: Ctx, id: string, opts: RunOptions): Promi
         destroy(ctx, l);
       } finally { l.h.close(); }
     }
+    mark("run: container deleted");
     await relay?.done;                              // as runc: the container is gone, its output drains to EOF
+    mark("run: output drained");
   } finally {
     relay?.stop();
   }
