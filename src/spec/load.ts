@@ -10,6 +10,11 @@
  * Only the first problem is reported. JSON paths use `a.b[2].c`, with `["..."]` for keys
  * that are not identifiers (linux.sysctl["net.ipv4.ip_forward"]).
  *
+ * A document the validator generated from the schema (fast-check.generated.ts) accepts is used as
+ * it is; zod is loaded, and the schema built, only to word the error for one it rejects (both take
+ * ~25 ms of a call's start-up). `require("./schema.js")` is written out so that Bun's compiler embeds
+ * the schema lazily; node (>= 20.19) requires the ES module the same way.
+ *
  * Checks done here on top of the schema:
  *   - a namespace type appears at most once:  linux.namespaces[3].type: duplicate namespace "pid"
  *   - no string (or object key) under process, root, mounts, hooks, hostname, domainname
@@ -18,10 +23,11 @@
  */
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import type { z } from "zod";
+import { createRequire } from "node:module";
 import { TsrunError, sysError } from "../errors.js";
-import { processSchema, specSchema, type Process, type Spec } from "./schema.js";
+import type { Process, Spec } from "./schema.js";
 import { checkDepth } from "./depth.js";
+import { validProcess, validSpec } from "./fast-check.generated.js";
 
 export type { Process, Spec } from "./schema.js";
 
@@ -65,13 +71,20 @@ function parseJson(text: string, file: string): Record<string, unknown> {
   return doc as Record<string, unknown>;
 }
 
-function validate<T>(schema: z.ZodType<T>, doc: unknown, file: string): T {
-  const r = schema.safeParse(doc);
+type Schemas = typeof import("./schema.js");
+let schemas: Schemas | undefined;
+function zodSchemas(): Schemas {
+  return (schemas ??= typeof require === "function" ? require("./schema.js") : createRequire(import.meta.url)("./schema.js"));
+}
+
+function validate<T>(fast: (v: unknown) => boolean, which: "specSchema" | "processSchema", doc: unknown, file: string): T {
+  if (fast(doc)) return doc as T;
+  const r = zodSchemas()[which].safeParse(doc);
   if (!r.success) {
     const issue = r.error.issues[0]!;
     fail(file, issue.path, issue.message);
   }
-  return r.data;
+  return r.data as T;
 }
 
 /**
@@ -118,7 +131,7 @@ function checkSpec(spec: Spec, file: string): void {
 /** Validate the text of a config.json; `file` is the name used as the message prefix. */
 export function parseSpec(text: string, file = "config.json"): Spec {
   checkDepth(text, file);
-  const spec = validate(specSchema, parseJson(text, file), file);
+  const spec = validate<Spec>(validSpec, "specSchema", parseJson(text, file), file);
   checkSpec(spec, file);
   return spec;
 }
@@ -126,7 +139,7 @@ export function parseSpec(text: string, file = "config.json"): Spec {
 /** Validate the text of an exec process.json (a bare process object). */
 export function parseProcess(text: string, file = "process.json"): Process {
   checkDepth(text, file);
-  const proc = validate(processSchema, parseJson(text, file), file);
+  const proc = validate<Process>(validProcess, "processSchema", parseJson(text, file), file);
   checkNul(proc as Record<string, unknown>, null, file, []);
   return proc;
 }

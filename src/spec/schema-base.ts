@@ -20,6 +20,21 @@ import { z } from "zod";
 // off: measured on podman's config, the first parse takes ~20 ms with it and ~8 ms without.
 z.config({ jitless: true });
 
+/**
+ * The predicate of each custom check, as a JavaScript expression over `v`: written once here, it
+ * becomes both the zod check (below) and a line of the validator generated at build time
+ * (scripts/gen-validator.mjs → src/spec/fast-check.generated.ts), which accepts a valid config
+ * without building or running zod at all.
+ */
+export const PREDICATES = new WeakMap<object, string>();
+
+/** z.custom whose check is `expr` (an expression over v), registered for the generated validator. */
+export function customCheck<T>(expr: string, error: (iss: Issue) => string): z.ZodCustom<T, T> {
+  const s = z.custom<T>(new Function("v", `return ${expr};`) as (v: unknown) => boolean, { error });
+  PREDICATES.set(s, expr);
+  return s;
+}
+
 /** Render an offending input value for a message; always a single line. */
 export function show(v: unknown): string {
   if (v === undefined) return "nothing";
@@ -85,9 +100,8 @@ export function oneOf<const T extends readonly [string, ...string[]]>(noun: stri
 
 /** A string that must match `re`; anything else is `invalid <noun> "<value>"`. */
 export function pattern(re: RegExp, noun: string) {
-  return z.custom<string>((v) => typeof v === "string" && re.test(v), {
-    error: (iss) => (typeof iss.input === "string" ? `invalid ${noun} ${show(iss.input)}` : expected("a string")(iss)),
-  });
+  return customCheck<string>(`typeof v === "string" && /${re.source}/${re.flags}.test(v)`,
+    (iss) => (typeof iss.input === "string" ? `invalid ${noun} ${show(iss.input)}` : expected("a string")(iss)));
 }
 
 /**
@@ -100,14 +114,13 @@ function integer(min: string | null, max: string | null): z.ZodCustom<number, nu
   const hi = max === null ? Infinity : Number(max);
   const unsigned = lo === 0;
   const desc = unsigned ? "a non-negative integer" : lo === 1 ? "a positive integer" : "an integer";
-  return z.custom<number>((v) => typeof v === "number" && Number.isInteger(v) && v >= lo && v <= hi, {
-    error: (iss) => {
-      const v = iss.input;
-      if (v === undefined) return "is required";
-      if (typeof v !== "number" || !Number.isInteger(v) || (lo >= 0 && v < lo)) return `expected ${desc}, got ${show(v)}`;
-      if (lo >= 0) return `expected ${desc} at most ${max}, got ${show(v)}`;
-      return `expected an integer between ${min} and ${max}, got ${show(v)}`;
-    },
+  const bounds = `${lo === -Infinity ? "" : ` && v >= ${lo}`}${hi === Infinity ? "" : ` && v <= ${hi}`}`;
+  return customCheck<number>(`typeof v === "number" && Number.isInteger(v)${bounds}`, (iss) => {
+    const v = iss.input;
+    if (v === undefined) return "is required";
+    if (typeof v !== "number" || !Number.isInteger(v) || (lo >= 0 && v < lo)) return `expected ${desc}, got ${show(v)}`;
+    if (lo >= 0) return `expected ${desc} at most ${max}, got ${show(v)}`;
+    return `expected an integer between ${min} and ${max}, got ${show(v)}`;
   });
 }
 

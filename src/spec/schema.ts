@@ -8,7 +8,7 @@
  */
 import { z } from "zod";
 import {
-  anyInt, arr, bool, int32, mapStringString, nonEmpty, obj, oneOf, pattern, positiveInt, str, strs,
+  anyInt, arr, bool, customCheck, int32, mapStringString, nonEmpty, obj, oneOf, pattern, positiveInt, str, strs,
   show, uint32, uint64,
 } from "./schema-base.js";
 import { idMappingSchema, linuxSchema } from "./schema-linux.js";
@@ -27,22 +27,20 @@ export function supportedVersion(v: string): boolean {
   return m !== null && m[1] === "1" && Number(m[2]) <= MAX_MINOR;
 }
 
-export const ociVersionSchema = z.custom<string>((v) => typeof v === "string" && supportedVersion(v), {
-  error: (iss) => {
+export const ociVersionSchema = customCheck<string>(
+  `typeof v === "string" && ((m) => m !== null && m[1] === "1" && Number(m[2]) <= ${MAX_MINOR})(/${SEMVER.source}/.exec(v))`,
+  (iss) => {
     const v = iss.input;
     if (v === undefined) return "is required";
     if (typeof v !== "string") return `expected a string, got ${show(v)}`;
     if (!SEMVER.test(v)) return `expected a semantic version such as "1.0.2", got ${show(v)}`;
     return `unsupported version ${show(v)} (tsrun supports 1.0.0 to 1.${MAX_MINOR}.x)`;
-  },
-});
+  });
 
-const absolutePath = z.custom<string>((v) => typeof v === "string" && v.startsWith("/"), {
-  error: (iss) => {
-    const v = iss.input;
-    if (v === undefined) return "is required";
-    return `expected ${typeof v === "string" ? "an absolute path" : "a string"}, got ${show(v)}`;
-  },
+const absolutePath = customCheck<string>(`typeof v === "string" && v.startsWith("/")`, (iss) => {
+  const v = iss.input;
+  if (v === undefined) return "is required";
+  return `expected ${typeof v === "string" ? "an absolute path" : "a string"}, got ${show(v)}`;
 });
 
 const notEmptyString = str.min(1, { error: "must not be empty" });

@@ -4,8 +4,10 @@
  * Where the native files are (NativeAssets): by default native/build/ of the tree this module runs
  * from. The compiled executable (scripts/bun-entry.mjs) registers the copies embedded in it instead;
  * libtsrun.so is then loaded from a memfd, since an embedded file has no path dlopen can open.
- * `require("koffi")` is written out literally so that Bun's compiler embeds koffi and its native
- * module; node running the ESM build has no `require` and takes createRequire instead.
+ * koffi's native module is required directly (koffi's index.js only adds deprecated aliases, and
+ * loads https, crypto and zlib for its installer, ~25 ms under Bun). The paths are written out
+ * literally so that Bun's compiler embeds exactly these native modules; node running the ESM
+ * build has no `require` and takes createRequire, with plain "koffi" for any other platform.
  */
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
@@ -37,8 +39,20 @@ export function nativeAssets(): NativeAssets {
 /* eslint-disable @typescript-eslint/no-explicit-any */
 let k: any, c: any, t: any;
 
+const NATIVE: Record<string, string> = { x64: "koffi/build/koffi/linux_x64/koffi.node", arm64: "koffi/build/koffi/linux_arm64/koffi.node" };
+
+function requireNative(): any {
+  if (typeof require === "function") {   // Bun (and CommonJS): literal paths, embedded at compile time
+    if (process.arch === "x64") return require("koffi/build/koffi/linux_x64/koffi.node");
+    if (process.arch === "arm64") return require("koffi/build/koffi/linux_arm64/koffi.node");
+  }
+  const req = createRequire(import.meta.url);
+  const path = process.platform === "linux" ? NATIVE[process.arch] : undefined;
+  return req(path ?? "koffi");
+}
+
 export function koffi(): any {
-  return (k ??= typeof require === "function" ? require("koffi") : createRequire(import.meta.url)("koffi"));
+  return (k ??= requireNative());
 }
 
 export function libc(): any {
