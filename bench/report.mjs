@@ -12,7 +12,7 @@ const fmtKb = (s) => (s ? `${(s.median / 1024).toFixed(1)}` : "n/a");
 
 export function markdownReport({ meta, ratios, summary }) {
   const rts = [...new Set(Object.values(summary).flatMap((o) => Object.keys(o)))];
-  const order = ["node", "tsrun", "runc", "crun"].filter((r) => rts.includes(r));
+  const order = ["node", "tsrun", "tsrun-node", "runc", "crun"].filter((r) => rts.includes(r));
   const L = [];
   L.push(`# tsrun benchmark, ${meta.date}`, "");
   L.push(`node ${meta.node}, ${meta.cpus} CPUs, kernel ${meta.kernel}, load average at the end ${meta.loadavg}. ${meta.reps} interleaved repetitions (batches: ${meta.batchReps}).`);
