@@ -4,11 +4,10 @@
  * Where the native files are (NativeAssets): by default native/build/ of the tree this module runs
  * from. The compiled executable (scripts/bun-entry.mjs) registers the copies embedded in it instead;
  * libtsrun.so is then loaded from a memfd, since an embedded file has no path dlopen can open.
- * `require("koffi")` is written out literally so that Bun's compiler embeds koffi and its native
- * module; node running the ESM build has no `require` and takes createRequire instead.
+ * koffi: the compiled executable hands over its one embedded native module (NativeAssets.koffi);
+ * node loads the koffi package (createRequire, which Bun's compiler does not follow, so the
+ * executable does not embed koffi's 18 platform builds).
  */
-import { createRequire } from "node:module";
-import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 import { existsSync, readFileSync, writeSync } from "node:fs";
 import { TsrunError, errnoName } from "../errors.js";
@@ -17,6 +16,8 @@ export interface NativeAssets {
   libtsrun: string;   // libtsrun.so
   init: string;       // tsrun-init, the static program every container process starts as
   embedded: boolean;  // inside the compiled executable: readable, but not a file dlopen can open
+  /** koffi's native module for this platform (the compiled executable embeds only that one). */
+  koffi?: () => any; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
 let assets: NativeAssets | undefined;
@@ -26,7 +27,7 @@ export function setNativeAssets(a: NativeAssets): void { assets = a; }
 
 export function nativeAssets(): NativeAssets {
   if (assets) return assets;
-  const here = dirname(fileURLToPath(import.meta.url));
+  const here = dirname(process.getBuiltinModule("node:url").fileURLToPath(import.meta.url)); // node only: not loaded at start
   for (const up of ["../../..", "../.."]) {           // dist/src/sys/ or src/sys/
     const dir = join(here, up, "native", "build");
     if (existsSync(join(dir, "libtsrun.so"))) return (assets = { libtsrun: join(dir, "libtsrun.so"), init: join(dir, "tsrun-init"), embedded: false });
@@ -38,7 +39,7 @@ export function nativeAssets(): NativeAssets {
 let k: any, c: any, t: any;
 
 export function koffi(): any {
-  return (k ??= typeof require === "function" ? require("koffi") : createRequire(import.meta.url)("koffi"));
+  return (k ??= assets?.koffi ? assets.koffi() : process.getBuiltinModule("node:module").createRequire(import.meta.url)("koffi"));
 }
 
 export function libc(): any {
