@@ -8,6 +8,9 @@ import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const bun = join(root, "node_modules", ".bin", "bun");
-const r = spawnSync(bun, ["build", "--compile", "--bytecode", "--minify", join(root, "scripts", "bun-entry.mjs"), "--outfile", join(root, "dist", "tsrun")], { stdio: ["ignore", "inherit", "inherit"] });
+// --no-compile-autoload-*: the executable must not read bunfig.toml or .env from the caller's
+// working directory (a .env there would change process.env); it also saves those lookups.
+const flags = ["--compile", "--bytecode", "--minify", "--no-compile-autoload-bunfig", "--no-compile-autoload-dotenv"];
+const r = spawnSync(bun, ["build", ...flags, join(root, "scripts", "bun-entry.mjs"), "--outfile", join(root, "dist", "tsrun")], { stdio: ["ignore", "inherit", "inherit"] });
 if (r.error) { console.error(`build-exe: ${bun}: ${r.error.message} (npm ci installs bun)`); process.exit(1); }
 process.exit(r.status ?? 1);
