@@ -8,6 +8,16 @@ import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const bun = join(root, "node_modules", ".bin", "bun");
-const r = spawnSync(bun, ["build", "--compile", "--bytecode", "--minify", join(root, "scripts", "bun-entry.mjs"), "--outfile", join(root, "dist", "tsrun")], { stdio: ["ignore", "inherit", "inherit"] });
+// --no-compile-autoload-*: the executable must not read bunfig.toml or .env from the caller's
+// working directory (a .env there would change process.env); it also saves those lookups.
+// --compile-jit-policy=20: JavaScriptCore tiers up 20 times later. A call runs its JS about once
+// and exits; compiling it on JIT threads cost more than it saved (run −15 ms CPU, create −15 ms).
+// No hot loop is in JS: stdio relay and pty proxy run in C (docs/PERFORMANCE.md, round 4).
+// --splitting (ESM only): every command module and what only it uses is its own chunk, loaded by
+// its import() in src/cli.ts; without it the executable holds one script, all of it loaded (and
+// every node: built-in any module imports) on every call.
+const flags = ["--compile", "--bytecode", "--minify", "--no-compile-autoload-bunfig", "--no-compile-autoload-dotenv", "--compile-jit-policy=20",
+  "--splitting", "--format=esm"];
+const r = spawnSync(bun, ["build", ...flags, join(root, "scripts", "bun-entry.mjs"), "--outfile", join(root, "dist", "tsrun")], { stdio: ["ignore", "inherit", "inherit"] });
 if (r.error) { console.error(`build-exe: ${bun}: ${r.error.message} (npm ci installs bun)`); process.exit(1); }
 process.exit(r.status ?? 1);

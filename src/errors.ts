@@ -5,8 +5,6 @@
  *   config.json: process.args: must have at least one element
  * The CLI prints `message` and exits 1; no stack trace ever reaches the user.
  */
-import { constants } from "node:os";
-
 export class TsrunError extends Error {
   /** errno name such as "EPERM", when the failure came from the kernel */
   readonly code?: string;
@@ -17,12 +15,12 @@ export class TsrunError extends Error {
   }
 }
 
-const errnoNames = new Map<number, string>(
-  Object.entries(constants.errno).map(([name, num]) => [num as number, name]),
-);
+// Built on first use, and node:os loaded only then: every call loads this module, few name an errno.
+let errnoNames: Map<number, string> | undefined;
 
 /** "EPERM" for 1; "errno 999" for an unknown number. Accepts negative values. */
 export function errnoName(errno: number): string {
+  errnoNames ??= new Map(Object.entries(process.getBuiltinModule("node:os").constants.errno).map(([name, num]) => [num as number, name]));
   return errnoNames.get(Math.abs(errno)) ?? `errno ${Math.abs(errno)}`;
 }
 

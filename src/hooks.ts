@@ -2,7 +2,6 @@
  * OCI hooks: each gets the state JSON on stdin, its own args (args[0] is argv[0]),
  * its env (the runtime's when none is given, as runc does) and a timeout.
  */
-import { spawnSync } from "node:child_process";
 import { accessSync, constants, writeFileSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import { TsrunError, sysError } from "./errors.js";
@@ -19,7 +18,7 @@ export function runHooks(ctx: Ctx, hooks: Hook[] | undefined, kind: HookKind, st
   if (!hooks?.length) return;
   hooks.forEach((hook, i) => {
     const env = hook.env ? Object.fromEntries(hook.env.map((e) => { const k = e.indexOf("="); return k < 0 ? [e, ""] : [e.slice(0, k), e.slice(k + 1)]; })) : process.env;
-    const r = spawnSync(hook.path, (hook.args ?? [hook.path]).slice(1), {
+    const r = process.getBuiltinModule("node:child_process").spawnSync(hook.path, (hook.args ?? [hook.path]).slice(1), {
       argv0: hook.args?.[0] ?? hook.path, env, input: JSON.stringify(state),
       timeout: hook.timeout ? hook.timeout * 1000 : undefined, stdio: ["pipe", "pipe", "pipe"], killSignal: "SIGKILL",
     });

@@ -1,7 +1,6 @@
-import { constants } from "node:os";
 import { TsrunError } from "./errors.js";
 
-const SIGNALS = constants.signals as Record<string, number>;
+const SIGNALS = process.getBuiltinModule("node:os").constants.signals as Record<string, number>; // not a static import: Bun hoists those to start-up (PERFORMANCE.md, round 4)
 
 /** `9`, `KILL`, `SIGKILL`, `sigkill` → 9. Anything else is bad input. */
 export function parseSignal(s: string | undefined, fallback = "SIGTERM"): number {

@@ -4,13 +4,13 @@
  * that tsrun proxies to its own stdio), and LISTEN_FDS for socket activation.
  */
 import * as fs from "node:fs";
-import { constants } from "node:os";
 import { TsrunError } from "../errors.js";
 import type { Sys } from "../sys/types.js";
 import { exitCodeOf } from "../sys/types.js";
 import type { Process } from "../spec/schema.js";
 import { connectConsole, socketpair, copyWinsize, rawOn, rawOff, proxy, ourWinsize } from "../sys/pty.js";
 
+const { constants } = process.getBuiltinModule("node:os"); // not a static import: Bun hoists those to start-up (PERFORMANCE.md, round 4)
 const NOT_FORWARDED = new Set([
   "SIGKILL", "SIGSTOP", "SIGCHLD", "SIGURG", "SIGWINCH", "SIGPROF", "SIGVTALRM", "SIGSEGV", "SIGBUS", "SIGILL",
   "SIGFPE", "SIGTRAP", "SIGABRT", "SIGIOT", "SIGSYS", "SIGPOLL", "SIGIO", "SIGUNUSED", "SIGSTKFLT", "SIGPWR",

@@ -1,5 +1,4 @@
 /** tsrun ps [-f table|json] ID [ps-args…]: the container's processes (pids from its cgroup). */
-import { spawnSync } from "node:child_process";
 import { TsrunError } from "../errors.js";
 import type { Ctx } from "../context.js";
 import { load } from "../container.js";
@@ -20,7 +19,7 @@ export default function ps(ctx: Ctx, id: string, psArgs: string[], opts: { forma
     return 0;
   }
   const args = psArgs.length ? psArgs : ["-ef"];
-  const r = spawnSync("ps", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 << 20 });
+  const r = process.getBuiltinModule("node:child_process").spawnSync("ps", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 << 20 });
   if (r.error) throw new TsrunError(`ps: exec \`ps\`: ${(r.error as NodeJS.ErrnoException).code ?? r.error.message}`);
   if (r.status !== 0) throw new TsrunError(`ps: \`ps ${args.join(" ")}\` failed: ${(r.stderr || "").trim().split("\n")[0] || `exit status ${r.status}`}`);
   process.stdout.write(filterPsTable(r.stdout, pids));

@@ -4,7 +4,6 @@
  * output, and an interpreter over struct seccomp_data (for tests and for `--debug`
  * sanity checks). Only the instructions seccomp accepts are modelled.
  */
-import { endianness } from "node:os";
 
 export const BPF = {
   LD: 0x00, LDX: 0x01, ST: 0x02, STX: 0x03, ALU: 0x04, JMP: 0x05, RET: 0x06, MISC: 0x07,
@@ -30,7 +29,7 @@ export interface Insn {
   k: number;
 }
 
-const LE = endianness() === "LE";
+const LE = process.getBuiltinModule("node:os").endianness() === "LE"; // not a static import: Bun hoists those to start-up (PERFORMANCE.md, round 4)
 
 export function encode(prog: readonly Insn[]): Buffer {
   const buf = Buffer.alloc(prog.length * 8);

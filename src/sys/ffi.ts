@@ -4,13 +4,10 @@
  * Where the native files are (NativeAssets): by default native/build/ of the tree this module runs
  * from. The compiled executable (scripts/bun-entry.mjs) registers the copies embedded in it instead;
  * libtsrun.so is then loaded from a memfd, since an embedded file has no path dlopen can open.
- * koffi's native module is required directly (koffi's index.js only adds deprecated aliases, and
- * loads https, crypto and zlib for its installer, ~25 ms under Bun). The paths are written out
- * literally so that Bun's compiler embeds exactly these native modules; node running the ESM
- * build has no `require` and takes createRequire, with plain "koffi" for any other platform.
+ * koffi: the compiled executable hands over its one embedded native module (NativeAssets.koffi);
+ * node loads the koffi package (createRequire, which Bun's compiler does not follow, so the
+ * executable does not embed koffi's 18 platform builds).
  */
-import { createRequire } from "node:module";
-import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 import { existsSync, readFileSync, writeSync } from "node:fs";
 import { TsrunError, errnoName } from "../errors.js";
@@ -19,6 +16,8 @@ export interface NativeAssets {
   libtsrun: string;   // libtsrun.so
   init: string;       // tsrun-init, the static program every container process starts as
   embedded: boolean;  // inside the compiled executable: readable, but not a file dlopen can open
+  /** koffi's native module for this platform (the compiled executable embeds only that one). */
+  koffi?: () => any; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
 let assets: NativeAssets | undefined;
@@ -28,7 +27,7 @@ export function setNativeAssets(a: NativeAssets): void { assets = a; }
 
 export function nativeAssets(): NativeAssets {
   if (assets) return assets;
-  const here = dirname(fileURLToPath(import.meta.url));
+  const here = dirname(process.getBuiltinModule("node:url").fileURLToPath(import.meta.url)); // node only: not loaded at start
   for (const up of ["../../..", "../.."]) {           // dist/src/sys/ or src/sys/
     const dir = join(here, up, "native", "build");
     if (existsSync(join(dir, "libtsrun.so"))) return (assets = { libtsrun: join(dir, "libtsrun.so"), init: join(dir, "tsrun-init"), embedded: false });
@@ -39,20 +38,14 @@ export function nativeAssets(): NativeAssets {
 /* eslint-disable @typescript-eslint/no-explicit-any */
 let k: any, c: any, t: any;
 
+// node: koffi's native module for this platform directly (its index.js loads https, crypto and zlib)
 const NATIVE: Record<string, string> = { x64: "koffi/build/koffi/linux_x64/koffi.node", arm64: "koffi/build/koffi/linux_arm64/koffi.node" };
 
-function requireNative(): any {
-  if (typeof require === "function") {   // Bun (and CommonJS): literal paths, embedded at compile time
-    if (process.arch === "x64") return require("koffi/build/koffi/linux_x64/koffi.node");
-    if (process.arch === "arm64") return require("koffi/build/koffi/linux_arm64/koffi.node");
-  }
-  const req = createRequire(import.meta.url);
-  const path = process.platform === "linux" ? NATIVE[process.arch] : undefined;
-  return req(path ?? "koffi");
-}
-
 export function koffi(): any {
-  return (k ??= requireNative());
+  if (k) return k;
+  if (assets?.koffi) return (k = assets.koffi());
+  const req = process.getBuiltinModule("node:module").createRequire(import.meta.url);
+  return (k = req((process.platform === "linux" && NATIVE[process.arch]) || "koffi"));
 }
 
 export function libc(): any {

@@ -14,7 +14,6 @@
  */
 import { closeSync, fstatSync, openSync, readSync, unlinkSync } from "node:fs";
 import { koffi as ffiKoffi } from "./ffi.js";
-import { endianness, tmpdir } from "node:os";
 import { join } from "node:path";
 import { TsrunError, errnoName } from "../errors.js";
 
@@ -71,6 +70,7 @@ function koffi(): KoffiModule {
   return koffiCache;
 }
 
+const { endianness, tmpdir } = process.getBuiltinModule("node:os"); // not a static import: Bun hoists those to start-up (PERFORMANCE.md, round 4)
 const LE = endianness() === "LE";
 const ARG_CMP_SIZE = 24; // uint arg, int op, u64 datum_a, u64 datum_b: 24 bytes on every ABI
 
