@@ -19,7 +19,8 @@ test("containerd's exec process.json compiles to the golden exec plan", () => {
   const plan = compileExec({ ...spec, process: parseProcess(fixture("containerd-exec-process.json")) }, { initPid: 4242 });
   const text = dumpPlan(plan);
   const file = join(repoRoot, "test", "golden", "containerd-exec.plan");
-  if (process.env.UPDATE_GOLDEN || !existsSync(file)) writeFileSync(file, text);
+  if (process.env.UPDATE_GOLDEN) writeFileSync(file, text);      // never recreated silently: a missing golden fails
+  assert.ok(existsSync(file), `golden plan ${file} is missing (UPDATE_GOLDEN=1 writes it, on purpose)`);
   assert.equal(text, readFileSync(file, "utf8"), "golden plan containerd-exec changed");
   const ops = plan.ops.map((o) => o.describe);
   assert.deepEqual(ops.filter((d) => d.startsWith("join ")), [

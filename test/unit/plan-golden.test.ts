@@ -16,7 +16,8 @@ function golden(name: string, fixture: string, noPivot = false): void {
   const plan = compileInit(spec, { rootfs: "/bundle/rootfs", bundle: "/bundle", noPivot, host });
   const text = dumpPlan(plan);
   const file = join(repoRoot, "test", "golden", `${name}.plan`);
-  if (process.env.UPDATE_GOLDEN || !existsSync(file)) writeFileSync(file, text);
+  if (process.env.UPDATE_GOLDEN) writeFileSync(file, text);      // never recreated silently: a missing golden fails
+  assert.ok(existsSync(file), `golden plan ${file} is missing (UPDATE_GOLDEN=1 writes it, on purpose)`);
   assert.equal(text, readFileSync(file, "utf8"), `golden plan ${name} changed`);
   assert.equal(plan.buffer.readUInt32LE(8), plan.ops.length);
 }

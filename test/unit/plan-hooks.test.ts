@@ -18,7 +18,8 @@ const compile = (spec: ReturnType<typeof parseSpec>) => compileInit(spec, { root
 test("hooks, userns and unbindable propagation compile to the golden plan", () => {
   const text = dumpPlan(compile(fixture()));
   const file = join(repoRoot, "test", "golden", "rootfs-hooks.plan");
-  if (process.env.UPDATE_GOLDEN || !existsSync(file)) writeFileSync(file, text);
+  if (process.env.UPDATE_GOLDEN) writeFileSync(file, text);      // never recreated silently: a missing golden fails
+  assert.ok(existsSync(file), `golden plan ${file} is missing (UPDATE_GOLDEN=1 writes it, on purpose)`);
   assert.equal(text, readFileSync(file, "utf8"));
 });
 
