@@ -12,6 +12,8 @@ export interface PlanOp {
   a: bigint; b: bigint; c: bigint;
   s: [number, number, number, number];
   describe: string;
+  /** the config.json member the op came from (mounts[3], linux.sysctl["k"]), when it came from one */
+  where?: string;
 }
 
 export interface Plan {
@@ -19,6 +21,7 @@ export interface Plan {
   ops: PlanOp[];
   /** things the user should know that do not stop the container */
   warnings: string[];
+  /** `config.json: <where>: <describe>` for an op made from a config member, else the description */
   describe(index: number): string;
   /** the whole line for a failure of op `index` that has a better explanation than describe(), else undefined */
   explain(index: number, errno: string, text: string): string | undefined;
@@ -27,6 +30,8 @@ export interface Plan {
 type StrArg = string | undefined | { blob: Buffer } | { list: string[] };
 
 export class PlanBuilder {
+  /** the config.json member the ops being added come from (see at()) */
+  private where: string | undefined;
   cloneFlags = 0n;
   unshareFlags = 0n;
   flags = 0;
@@ -68,12 +73,19 @@ export class PlanBuilder {
     this.warnings.push(msg);
   }
 
+  /** Add the ops `fn` makes as coming from config member `where` (a failure then names it). */
+  at<T>(where: string, fn: () => T): T {
+    const outer = this.where;
+    this.where = where;
+    try { return fn(); } finally { this.where = outer; }
+  }
+
   op(code: OpCode, describe: string, f: { flags?: number; a?: number | bigint; b?: number | bigint; c?: number | bigint; s?: StrArg[]; check?: MountPointCheck } = {}): this {
     const s = (f.s ?? []).map((x) => this.str(x));
     if (f.check) this.checks.set(this.ops.length, f.check);
     while (s.length < 4) s.push(NOSTR);
     this.ops.push({
-      code, describe, flags: f.flags ?? 0,
+      code, describe, flags: f.flags ?? 0, ...(this.where ? { where: this.where } : {}),
       a: BigInt.asUintN(64, BigInt(f.a ?? 0)), b: BigInt.asUintN(64, BigInt(f.b ?? 0)), c: BigInt.asUintN(64, BigInt(f.c ?? 0)),
       s: s as PlanOp["s"],
     });
@@ -104,7 +116,7 @@ export class PlanBuilder {
     const checks = new Map(this.checks);
     return {
       buffer: buf, ops, warnings: [...this.warnings],
-      describe: (i) => (i >= 0 && i < ops.length ? ops[i].describe : "container setup"),
+      describe: (i) => (i >= 0 && i < ops.length ? (ops[i].where ? `config.json: ${ops[i].where}: ${ops[i].describe}` : ops[i].describe) : "container setup"),
       explain: (i, errno, text) => { const c = checks.get(i); return c && mountPointFailure(c, errno, text); },
     };
   }

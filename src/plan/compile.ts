@@ -104,7 +104,7 @@ function planNamespaces(b: PlanBuilder, spec: Spec): Set<NamespaceType> {
   } else {
     for (const t of JOIN_ORDER) {
       const p = joins.get(t);
-      if (p) b.op(Op.NSJOIN, `join ${t} namespace "${p}"`, { a: NAMESPACES[t], s: [p] });
+      if (p) b.at(`linux.namespaces[${nss.findIndex((n) => n.type === t)}].path`, () => b.op(Op.NSJOIN, `join ${t} namespace "${p}"`, { a: NAMESPACES[t], s: [p] }));
     }
     b.unshareFlags = fresh;
     if (types.has("pid") || newTime) b.flags |= PlanFlag.FORK_INIT;
@@ -318,7 +318,7 @@ export function compileInit(spec: Spec, opts: InitOptions): Plan {
   const mounts = spec.mounts ?? [];
   // init reopens the exec fifo through /proc/self/fd; without a /proc it keeps the state dir for that
   if (!mounts.some((m) => m.type === "proc" && inRoot(m.destination ?? "") === "/proc")) b.flags |= PlanFlag.KEEP_STATE_DIR;
-  mounts.forEach((m, i) => planMount(b, spec, m, i, opts));
+  mounts.forEach((m, i) => b.at(`mounts[${i}]`, () => planMount(b, spec, m, i, opts)));
   planDevices(b, spec, mounts);
   planHookSync(b, spec);
   if (!ownMnt) b.op(Op.MOVE_ROOT, `chroot "${root}" (no mount namespace)`, { a: 1, s: [root] });
@@ -330,11 +330,11 @@ export function compileInit(spec: Spec, opts: InitOptions): Plan {
   if (spec.domainname) b.op(Op.SETDOMAINNAME, `setdomainname "${spec.domainname}"`, { s: [spec.domainname] });
   for (const [k, v] of Object.entries(spec.linux?.sysctl ?? {})) {
     if (!/^[A-Za-z0-9_.\/-]+$/.test(k) || k.split(/[./]/).includes("..")) throw new SpecError(`linux.sysctl.${k}`, "invalid sysctl name");
-    b.op(Op.SYSCTL, `sysctl "${k}"`, { s: [k, v] });
+    b.at(`linux.sysctl[${JSON.stringify(k)}]`, () => b.op(Op.SYSCTL, `sysctl "${k}"`, { s: [k, v] }));
   }
   // a: the filesystem the path's parent must be on when a proc/sysfs mount covers it (kernel-fs.ts)
-  for (const path of spec.linux?.readonlyPaths ?? []) b.op(Op.READONLY_PATH, `readonly path "${path}"`, { a: maskedPathFs(spec, path), s: [path] });
-  for (const path of spec.linux?.maskedPaths ?? []) b.op(Op.MASK_PATH, `mask path "${path}"`, { a: maskedPathFs(spec, path), s: [path] });
+  (spec.linux?.readonlyPaths ?? []).forEach((path, i) => b.at(`linux.readonlyPaths[${i}]`, () => b.op(Op.READONLY_PATH, `readonly path "${path}"`, { a: maskedPathFs(spec, path), s: [path] })));
+  (spec.linux?.maskedPaths ?? []).forEach((path, i) => b.at(`linux.maskedPaths[${i}]`, () => b.op(Op.MASK_PATH, `mask path "${path}"`, { a: maskedPathFs(spec, path), s: [path] })));
   if (p) {
     if (p.terminal) planConsole(b, p);
     planProcess(b, spec, { gateOnStart: true, seccomp: opts.seccomp });

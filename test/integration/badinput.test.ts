@@ -76,6 +76,7 @@ test("a duplicate id, starting twice, deleting a running container", () => {
 test("a mount that fails in the child is reported with the op and errno, and cleaned up", () => {
   const id = h.id();
   const b = h.bundle({ mounts: [{ destination: "/bad", type: "nosuchfs", source: "none" }] });
-  expectFailure(["create", "--bundle", b, id], /mount "nosuchfs" on "\/bad" \(op \d+\): ENODEV/, id);
+  // the failure names the config member it came from
+  expectFailure(["create", "--bundle", b, id], /^config\.json: mounts\[\d+\]: mount "nosuchfs" on "\/bad" \(op \d+\): ENODEV/, id);
   mkdirSync(join(h.tmp, "empty"), { recursive: true });
 });

@@ -131,7 +131,7 @@ test("a masked or read-only path whose parent was redirected after the mounts is
   const cfg = JSON.parse(readFileSync(join(b, "config.json"), "utf8"));
   cfg.hooks = { createRuntime: [{ path: "/bin/sh", args: ["sh", "-c", swap] }] };
   writeFileSync(join(b, "config.json"), JSON.stringify(cfg));
-  refused(b, /^readonly path "\/proc\/bus" \(op \d+\): ELOOP \("\/proc" is a symlink\)\n$/);
+  refused(b, /^config\.json: linux\.readonlyPaths\[\d+\]: readonly path "\/proc\/bus" \(op \d+\): ELOOP \("\/proc" is a symlink\)\n$/);
   assert.equal(readFileSync(s.file, "utf8"), "intact\n");
 });
 
