@@ -23,7 +23,6 @@
  */
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { createRequire } from "node:module";
 import { TsrunError, sysError } from "../errors.js";
 import type { Process, Spec } from "./schema.js";
 import { checkDepth } from "./depth.js";
@@ -74,7 +73,8 @@ function parseJson(text: string, file: string): Record<string, unknown> {
 type Schemas = typeof import("./schema.js");
 let schemas: Schemas | undefined;
 function zodSchemas(): Schemas {
-  return (schemas ??= typeof require === "function" ? require("./schema.js") : createRequire(import.meta.url)("./schema.js"));
+  return (schemas ??= typeof require === "function" ? require("./schema.js")
+    : process.getBuiltinModule("node:module").createRequire(import.meta.url)("./schema.js")); // as in sys/ffi.ts: loaded only here
 }
 
 function validate<T>(fast: (v: unknown) => boolean, which: "specSchema" | "processSchema", doc: unknown, file: string): T {
