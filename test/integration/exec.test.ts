@@ -137,7 +137,8 @@ test("a half-set-up process is not dumpable: init waiting for start (caps alread
   h.ok(["create", "--bundle", b, cid]);
   // pid 1 is still tsrun-init (from its sealed memfd), waiting on the exec fifo
   const probe = "readlink /proc/1/exe || echo exe-denied; cat /proc/1/exe >/dev/null 2>&1 || echo open-denied; cat /proc/1/environ >/dev/null 2>&1 || echo environ-denied";
-  assert.equal(ex([cid, "sh", "-c", probe]).stdout, "exe-denied\nopen-denied\nenviron-denied\n");
+  const held = ex([cid, "sh", "-c", probe]);
+  assert.equal(held.stdout, "exe-denied\nopen-denied\nenviron-denied\n", `exit ${held.status}: ${held.stderr}`);
   h.ok(["start", cid]);
   // once it has exec'd the container's process, the same probe reads it: the test can tell the difference
   assert.equal(ex([cid, "sh", "-c", probe]).stdout, "/bin/busybox\n");
@@ -167,7 +168,8 @@ test("exec --cgroup: a half-set-up exec child, held in a frozen sub-cgroup, cann
     }
     assert.match(pid, /^\d+$/, "the exec child waits in the frozen sub-cgroup");
     const probe = `readlink /proc/${pid}/exe || echo exe-denied; cat /proc/${pid}/exe >/dev/null 2>&1 || echo open-denied; cat /proc/${pid}/environ >/dev/null 2>&1 || echo environ-denied`;
-    assert.equal(ex([cid, "sh", "-c", probe]).stdout, "exe-denied\nopen-denied\nenviron-denied\n");
+    const seen = ex([cid, "sh", "-c", probe]);
+    assert.equal(seen.stdout, "exe-denied\nopen-denied\nenviron-denied\n", `exit ${seen.status}: ${seen.stderr}`);
     writeFileSync(join(hold, "freezer.state"), "THAWED");
     assert.equal(await done, 0);
     assert.equal(out, "released\n", "thawed, it goes on and runs");
