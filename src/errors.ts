@@ -61,7 +61,7 @@ export function sysError(op: string, object: string, err: unknown): TsrunError {
 export function checkErrno(ret: number, op: string, object: string): number {
   if (ret < 0) {
     const name = errnoName(ret);
-    throw new TsrunError(`${op} \`${object}\`: ${name}`, name);
+    throw new TsrunError(`${op} \`${object}\`: ${errnoText(name)}`, name);
   }
   return ret;
 }
