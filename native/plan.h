@@ -1,7 +1,8 @@
 /*
  * tsrun plan: the wire format between the TypeScript compiler (src/plan/) and the
- * C executor (native/executor.c). src/plan/ops.ts mirrors this header; a unit test
- * pins the two together. Change both, or neither.
+ * C executor (native/executor.c). src/plan/ops.ts describes each op and struct once;
+ * test/unit/plan-abi.test.ts compiles a probe with this header and compares every size,
+ * offset and value. Change both, or neither.
  *
  * Layout (little endian, no pointers):
  *   struct tsrun_plan_header            (64 bytes)

@@ -116,6 +116,8 @@ extern struct systest_conf systest;
 void systest_reset(void);               /* clears the log, the fs and the conf */
 void systest_file(const char *path, unsigned mode, const char *link_target);
 unsigned systest_mode(const char *path); /* current fake mode of an absolute path */
+void systest_fd(int fd, const char *path);   /* fd is open on path (an fd the child inherits) */
+void systest_fsmagic(const char *root, long magic); /* fstatfs of root and below reports magic (else 0) */
 const char *systest_log(void);          /* one line per call: name(args) = ret */
 int systest_calls(void);
 

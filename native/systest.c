@@ -36,6 +36,9 @@ static size_t g_loglen;
 static int g_calls, g_prefix_hits;
 static char g_line[2048];
 static unsigned g_umask;
+static struct { char root[P]; long magic; } g_magic[8]; /* systest_fsmagic */
+static int g_nmagic;
+static unsigned g_last_sent; /* type of the last message sent: recv answers MSG_HOOKS with MSG_HOOKS_DONE */
 
 void systest_reset(void)
 {
@@ -50,6 +53,22 @@ void systest_reset(void)
   g_calls = 0;
   g_prefix_hits = 0;
   g_umask = 022;
+  g_nmagic = 0;
+  g_last_sent = 0;
+}
+
+void systest_fd(int fd, const char *path)
+{
+  if (fd >= 0 && fd < NFD)
+    snprintf(g_fd[fd], P, "%s", path);
+}
+
+void systest_fsmagic(const char *root, long magic)
+{
+  if (g_nmagic < 8) {
+    snprintf(g_magic[g_nmagic].root, P, "%s", root);
+    g_magic[g_nmagic++].magic = magic;
+  }
 }
 
 const char *systest_log(void) { return g_log; }
@@ -405,9 +424,19 @@ static long f_fstatat(int d, const char *path, struct stat *st, int flags)
 }
 static long f_fstatfs(int fd, struct statfs *st)
 {
+  const char *p = fd >= 0 && fd < NFD ? g_fd[fd] : "";
+  size_t best = 0;
+  int i;
   CALL("fstatfs(%d)", fd);
   memset(st, 0, sizeof *st);
   st->f_flags = ST_NOSUID | ST_NODEV | ST_RELATIME;
+  for (i = 0; i < g_nmagic; i++) { /* the longest filesystem root at or above the fd's path */
+    size_t n = strlen(g_magic[i].root);
+    if (n > best && !strncmp(p, g_magic[i].root, n) && (p[n] == 0 || p[n] == '/')) {
+      best = n;
+      st->f_type = g_magic[i].magic;
+    }
+  }
   return end(0);
 }
 static long f_faccessat(int d, const char *path, int mode, int flags)
@@ -550,6 +579,7 @@ static long f_send(int fd, const void *buf, size_t n, int flags)
   case MSG_ERROR: CALL("send(%d,ERROR op=%d err=%d \"%s\",0x%x)", fd, m.op, m.err, m.text, flags); break;
   default: CALL("send(%d,type=%u)", fd, m.type); break;
   }
+  g_last_sent = m.type;
   return end((long)n);
 }
 static long f_recv(int fd, void *buf, size_t n, int flags)
@@ -559,7 +589,7 @@ static long f_recv(int fd, void *buf, size_t n, int flags)
   if (systest.recv_eof)
     return end(0);
   memset(&m, 0, sizeof m);
-  m.type = MSG_GO;
+  m.type = g_last_sent == MSG_HOOKS ? MSG_HOOKS_DONE : MSG_GO; /* the parent ran the hooks, or says GO */
   memcpy(buf, &m, n < sizeof m ? n : sizeof m);
   return end((long)sizeof m);
 }

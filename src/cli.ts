@@ -21,6 +21,7 @@ const LOAD: Record<string, () => Promise<{ default: Action }>> = {
   delete: () => import("./commands/delete.js"), pause: () => import("./commands/pause.js"), resume: () => import("./commands/resume.js"),
   ps: () => import("./commands/ps.js"), events: () => import("./commands/events.js"), update: () => import("./commands/update.js"),
   list: () => import("./commands/list.js"), spec: () => import("./commands/spec.js"), features: () => import("./commands/features.js"),
+  explain: () => import("./commands/explain.js"),
 };
 
 export async function main(argv: string[]): Promise<number> {

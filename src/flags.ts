@@ -101,6 +101,7 @@ export const COMMAND_FLAGS: Readonly<Record<string, readonly Flag[]>> = {
   ],
   list: [format, { short: "-q", long: "--quiet", help: "print only ids" }],
   spec: [{ ...bundle, help: "bundle directory" }, { long: "--rootless", help: "a spec for a rootless container" }],
+  explain: [bundle, { long: "--format", value: "format", choices: ["text", "json"], default: "text", help: "text or json" }],
 };
 
 export interface CommandSpec {
@@ -128,6 +129,7 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   list: { args: [], description: "list containers" },
   spec: { args: [], description: "write a default config.json" },
   features: { args: [], description: "print the features tsrun supports, as JSON" },
+  explain: { args: [], description: "print what create would do with a bundle (the plan op by op, cgroup writes, hooks); creates nothing" },
 };
 
 /** help text and default of the optional and variadic arguments */

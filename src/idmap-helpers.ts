@@ -61,7 +61,7 @@ export function runHelperPlan(ctx: Ctx, plan: Plan): void {
   try {
     sendMsg(r.syncFd, { type: "go" });
     const m = recvMsg(r.syncFd);
-    if (m.type === "error") throw new TsrunError(`${plan.describe(m.op)} (op ${m.op}): ${errnoName(m.errno)}${m.text ? ` (${m.text})` : ""}`, errnoName(m.errno));
+    if (m.type === "error") throw new TsrunError(plan.failure(m.op, m.errno, m.text), errnoName(m.errno));
     if (m.type !== "eof") throw new TsrunError(`idmap helper: unexpected message "${m.type}"`);
   } finally {
     fs.closeSync(r.syncFd);

@@ -33,6 +33,7 @@ import { reopenDevNullStdio } from "../sys/devnull.js";
 import { cgroupMountView } from "../plan/cgroup-view.js";
 import { cgroupsPathFor } from "../cgroup/systemd-path.js";
 import { writePidFile } from "../pidfile.js";
+import { failureLine } from "../plan/failure.js";
 
 export interface CreateOptions {
   bundle?: string; pidFile?: string; consoleSocket?: string; pivot?: boolean; preserveFds?: string;
@@ -232,10 +233,7 @@ export function childFailure(m: ReturnType<typeof recvMsg>, describe: (i: number
   explain?: (i: number, errno: string, text: string) => string | undefined): TsrunError {
   if (m.type === "error") {
     if (m.text.startsWith("exec:")) return new TsrunError(`unable to start container process: ${m.text}`, errnoName(m.errno));
-    const line = explain?.(m.op, errnoName(m.errno), m.text);
-    if (line) return new TsrunError(line, errnoName(m.errno));
-    const detail = m.text ? ` (${m.text})` : "";
-    return new TsrunError(`${describe(m.op)} (op ${m.op}): ${errnoName(m.errno)}${detail}`, errnoName(m.errno));
+    return new TsrunError(failureLine({ describe, explain: explain ?? (() => undefined) }, m.op, m.errno, m.text), errnoName(m.errno));
   }
   if (m.type === "eof") return new TsrunError(`container init exited during setup${hint}`);
   return new TsrunError(`sync: unexpected message "${m.type}" from container init`);

@@ -3,8 +3,10 @@
  * Each op carries a human description, kept on the TS side, so that a failure reported
  * by the child as {op index, errno} becomes one readable line.
  */
-import { Op, OP_SIZE, HEADER_SIZE, NOSTR, PLAN_MAGIC, PLAN_VERSION, opName, type OpCode } from "./ops.js";
+import { NOSTR, type OpCode } from "./ops.js";
 import { mountPointFailure, type MountPointCheck } from "./kernel-fs.js";
+import { encodePlan, decodeHeader, opSlots } from "./wire.js";
+import { failureLine } from "./failure.js";
 
 export interface PlanOp {
   code: OpCode;
@@ -18,13 +20,17 @@ export interface PlanOp {
 
 export interface Plan {
   buffer: Buffer;
+  /** header.flags (PlanFlag) */
+  flags: number;
   ops: PlanOp[];
   /** things the user should know that do not stop the container */
   warnings: string[];
-  /** `config.json: <where>: <describe>` for an op made from a config member, else the description */
+  /** `config.json: <where>: <describe>` for an op made from a config member (`exec process: ...` in exec), else the description */
   describe(index: number): string;
-  /** the whole line for a failure of op `index` that has a better explanation than describe(), else undefined */
+  /** what a failure of op `index` means, when that says more than describe() (the errno is appended), else undefined */
   explain(index: number, errno: string, text: string): string | undefined;
+  /** the one line for the executor's report {op, errno, text}: config member, op, errno in words (src/plan/failure.ts) */
+  failure(index: number, errno: number, text: string): string;
 }
 
 type StrArg = string | undefined | { blob: Buffer } | { list: string[] };
@@ -32,6 +38,8 @@ type StrArg = string | undefined | { blob: Buffer } | { list: string[] };
 export class PlanBuilder {
   /** the config.json member the ops being added come from (see at()) */
   private where: string | undefined;
+  /** what the members named by at() are members of: config.json, or the process an exec runs */
+  constructor(readonly source = "config.json") {}
   cloneFlags = 0n;
   unshareFlags = 0n;
   flags = 0;
@@ -74,7 +82,7 @@ export class PlanBuilder {
   }
 
   /** Add the ops `fn` makes as coming from config member `where` (a failure then names it). */
-  at<T>(where: string, fn: () => T): T {
+  at<T>(where: string | undefined, fn: () => T): T {
     const outer = this.where;
     this.where = where;
     try { return fn(); } finally { this.where = outer; }
@@ -94,47 +102,28 @@ export class PlanBuilder {
 
   build(): Plan {
     const strings = Buffer.concat(this.chunks);
-    const buf = Buffer.alloc(HEADER_SIZE + this.ops.length * OP_SIZE + strings.length);
-    buf.writeUInt32LE(PLAN_MAGIC, 0);
-    buf.writeUInt32LE(PLAN_VERSION, 4);
-    buf.writeUInt32LE(this.ops.length, 8);
-    buf.writeUInt32LE(strings.length, 12);
-    buf.writeBigUInt64LE(this.cloneFlags, 16);
-    buf.writeBigUInt64LE(this.unshareFlags, 24);
-    buf.writeUInt32LE(this.flags, 32);
-    this.ops.forEach((o, i) => {
-      const at = HEADER_SIZE + i * OP_SIZE;
-      buf.writeUInt32LE(o.code, at);
-      buf.writeUInt32LE(o.flags, at + 4);
-      buf.writeBigUInt64LE(o.a, at + 8);
-      buf.writeBigUInt64LE(o.b, at + 16);
-      buf.writeBigUInt64LE(o.c, at + 24);
-      o.s.forEach((v, k) => buf.writeUInt32LE(v, at + 32 + 4 * k));
-    });
-    strings.copy(buf, HEADER_SIZE + this.ops.length * OP_SIZE);
+    const buffer = encodePlan({ cloneFlags: this.cloneFlags, unshareFlags: this.unshareFlags, flags: this.flags }, this.ops, strings);
     const ops = [...this.ops];
     const checks = new Map(this.checks);
+    const describe = (i: number): string =>
+      (i >= 0 && i < ops.length ? (ops[i].where ? `${this.source}: ${ops[i].where}: ${ops[i].describe}` : ops[i].describe) : "container setup");
+    const explain = (i: number, errno: string, text: string): string | undefined => { const c = checks.get(i); return c && mountPointFailure(c, errno, text); };
     return {
-      buffer: buf, ops, warnings: [...this.warnings],
-      describe: (i) => (i >= 0 && i < ops.length ? (ops[i].where ? `config.json: ${ops[i].where}: ${ops[i].describe}` : ops[i].describe) : "container setup"),
-      explain: (i, errno, text) => { const c = checks.get(i); return c && mountPointFailure(c, errno, text); },
+      buffer, flags: this.flags, ops, warnings: [...this.warnings], describe, explain,
+      failure: (i, errno, text) => failureLine({ describe, explain }, i, errno, text),
     };
   }
 }
 
 /** A readable dump of a plan, one op per line; the golden-plan tests compare this text. */
 export function dumpPlan(plan: Plan): string {
-  const hdr = plan.buffer;
-  const lines = [`clone=0x${hdr.readBigUInt64LE(16).toString(16)} unshare=0x${hdr.readBigUInt64LE(24).toString(16)} flags=0x${hdr.readUInt32LE(32).toString(16)}`];
-  const strAt = (off: number): string => {
-    const base = HEADER_SIZE + plan.ops.length * OP_SIZE;
-    const end = hdr.indexOf(0, base + off);
-    return hdr.subarray(base + off, end).toString();
-  };
+  const h = decodeHeader(plan.buffer);
+  const lines = [`clone=0x${h.cloneFlags.toString(16)} unshare=0x${h.unshareFlags.toString(16)} flags=0x${h.flags.toString(16)}`];
   plan.ops.forEach((o, i) => {
-    const ss = o.s.filter((v) => v !== NOSTR).map((v) => JSON.stringify(o.code === Op.SECCOMP || o.code === Op.SETGROUPS || (o.code === Op.PROC_ATTR && o.a >= 3n) ? `<blob@${v}>` : strAt(v)));
+    const { name, slots } = opSlots(plan.buffer, o);
+    const ss = slots.map(({ value: v }) => JSON.stringify(typeof v === "string" ? v : Array.isArray(v) ? v[0] : `<blob@${v.offset}>`));
     const nums = [o.a, o.b, o.c].map((v) => (v === 0n ? "0" : "0x" + v.toString(16)));
-    lines.push(`${String(i).padStart(2)} ${opName.get(o.code)} f=0x${o.flags.toString(16)} ${nums.join(" ")} ${ss.join(" ")}  # ${o.describe}`);
+    lines.push(`${String(i).padStart(2)} ${name} f=0x${o.flags.toString(16)} ${nums.join(" ")} ${ss.join(" ")}  # ${o.where ? `${o.where}: ` : ""}${o.describe}`);
   });
   return lines.join("\n") + "\n";
 }

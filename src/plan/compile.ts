@@ -217,7 +217,7 @@ function planDevices(b: PlanBuilder, spec: Spec, mounts: Mount[]): void {
     if (kind < 0) throw new SpecError(`linux.devices[${i}].type`, `unknown device type "${d.type}"`);
     const mode = d.fileMode ?? 0o666;
     const owner = (BigInt(d.uid ?? 0) << 32n) | BigInt(d.gid ?? 0);
-    b.op(Op.MKNOD, `mknod "${path}"`, { flags: OpFlag.BIND_FALLBACK, a: kind | (mode & 0o7777), b: makedev(d.major ?? 0, d.minor ?? 0), c: owner, s: [path] });
+    b.at(`linux.devices[${i}]`, () => b.op(Op.MKNOD, `mknod "${path}"`, { flags: OpFlag.BIND_FALLBACK, a: kind | (mode & 0o7777), b: makedev(d.major ?? 0, d.minor ?? 0), c: owner, s: [path] }));
   }
   const links: Array<[string, string]> = [
     ["/proc/self/fd", "/dev/fd"], ["/proc/self/fd/0", "/dev/stdin"], ["/proc/self/fd/1", "/dev/stdout"],
@@ -233,19 +233,20 @@ export function planProcess(b: PlanBuilder, spec: Spec, opts: ProcessOptions): v
   (p.rlimits ?? []).forEach((r, i) => {
     const res = RLIMITS[r.type];
     if (res === undefined) throw new SpecError(`process.rlimits[${i}].type`, `unknown rlimit "${r.type}"`);
-    b.op(Op.RLIMIT, `setrlimit ${r.type}`, { a: res, b: rlimitValue(r.soft), c: rlimitValue(r.hard) });
+    b.at(`process.rlimits[${i}]`, () => b.op(Op.RLIMIT, `setrlimit ${r.type}`, { a: res, b: rlimitValue(r.soft), c: rlimitValue(r.hard) }));
   });
-  b.op(Op.UMASK, "umask", { a: p.user?.umask ?? 0o022 });
+  if (p.user?.umask !== undefined) b.at("process.user.umask", () => b.op(Op.UMASK, "umask", { a: p.user!.umask! }));
+  else b.op(Op.UMASK, "umask", { a: 0o022 });
   planProcAttrs(b, spec);
-  if (p.noNewPrivileges) b.op(Op.NO_NEW_PRIVS, "prctl PR_SET_NO_NEW_PRIVS");
+  if (p.noNewPrivileges) b.at("process.noNewPrivileges", () => b.op(Op.NO_NEW_PRIVS, "prctl PR_SET_NO_NEW_PRIVS"));
   // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it before caps are dropped.
   // With it, load as late as possible: the executor defers it to just before execve.
   const sc = opts.seccomp;
   const seccompOp = (flags: number): void => {
-    b.op(Op.SECCOMP, "load seccomp filter", { flags, a: sc!.filter.length, b: sc!.flags, s: [{ blob: sc!.filter }] });
+    b.at("linux.seccomp", () => b.op(Op.SECCOMP, "load seccomp filter", { flags, a: sc!.filter.length, b: sc!.flags, s: [{ blob: sc!.filter }] }));
   };
   if (sc && !p.noNewPrivileges) seccompOp(0);
-  b.op(Op.CHDIR, `chdir "${p.cwd}"`, { flags: OpFlag.RETRY_LATER, s: [p.cwd] });
+  b.at("process.cwd", () => b.op(Op.CHDIR, `chdir "${p.cwd}"`, { flags: OpFlag.RETRY_LATER, s: [p.cwd] }));
   let caps: { bounding: bigint; effective: bigint; permitted: bigint; inheritable: bigint; ambient: bigint };
   try {
     const c = p.capabilities ?? {};
@@ -259,32 +260,32 @@ export function planProcess(b: PlanBuilder, spec: Spec, opts: ProcessOptions): v
     throw e;
   }
   b.op(Op.KEEPCAPS, "prctl PR_SET_KEEPCAPS", { a: 1 });
-  b.op(Op.CAPBSET_DROP, "drop bounding capabilities", { a: caps.bounding });
+  b.at("process.capabilities.bounding", () => b.op(Op.CAPBSET_DROP, "drop bounding capabilities", { a: caps.bounding }));
   const gids = p.user?.additionalGids ?? [];
   const blob = Buffer.alloc(gids.length * 4);
   gids.forEach((g, i) => blob.writeUInt32LE(g, i * 4));
-  b.op(Op.SETGROUPS, "setgroups", { a: gids.length, s: [{ blob }] });
-  b.op(Op.SETRESGID, `setresgid ${p.user?.gid ?? 0}`, { a: p.user?.gid ?? 0 });
-  b.op(Op.SETRESUID, `setresuid ${p.user?.uid ?? 0}`, { a: p.user?.uid ?? 0 });
+  b.at("process.user.additionalGids", () => b.op(Op.SETGROUPS, "setgroups", { a: gids.length, s: [{ blob }] }));
+  b.at("process.user.gid", () => b.op(Op.SETRESGID, `setresgid ${p.user?.gid ?? 0}`, { a: p.user?.gid ?? 0 }));
+  b.at("process.user.uid", () => b.op(Op.SETRESUID, `setresuid ${p.user?.uid ?? 0}`, { a: p.user?.uid ?? 0 }));
   b.op(Op.KEEPCAPS, "prctl PR_SET_KEEPCAPS", { a: 0 });
-  b.op(Op.CAPSET, "capset", { a: caps.effective, b: caps.permitted, c: caps.inheritable });
+  b.at("process.capabilities", () => b.op(Op.CAPSET, "capset", { a: caps.effective, b: caps.permitted, c: caps.inheritable }));
   // The kernel raises an ambient cap only when it is permitted and inheritable; runc's own
   // default spec asks for ambient caps without inheritable ones, so drop those (with a warning).
   const ambient = caps.ambient & caps.permitted & caps.inheritable;
   if (ambient !== caps.ambient) b.warn("process.capabilities.ambient: capabilities that are not also permitted and inheritable are not raised");
-  if (ambient) b.op(Op.AMBIENT, "raise ambient capabilities", { a: ambient });
-  b.op(Op.CHDIR_RETRY, `chdir "${p.cwd}"`);
+  if (ambient) b.at("process.capabilities.ambient", () => b.op(Op.AMBIENT, "raise ambient capabilities", { a: ambient }));
+  b.at("process.cwd", () => b.op(Op.CHDIR_RETRY, `chdir "${p.cwd}"`));
   const env = [...(p.env ?? [])];
   const pathVar = env.filter((e) => e.startsWith("PATH=")).pop()?.slice(5) ?? DEFAULT_PATH;
   if (!env.some((e) => e.startsWith("HOME="))) env.push(`HOME=${(p.user?.uid ?? 0) === 0 ? "/root" : "/"}`);
-  b.op(Op.LOOKUP_EXEC, `exec "${p.args![0]}"`, { s: [p.args![0], pathVar] });
+  b.at("process.args", () => b.op(Op.LOOKUP_EXEC, `exec "${p.args![0]}"`, { s: [p.args![0], pathVar] }));
   if (sc?.notify && p.noNewPrivileges) seccompOp(0);     // the parent is gone after READY
   b.op(Op.REPORT_READY, "report ready");
   // with startContainer hooks init keeps the fifo open: a hook's failure goes back to `tsrun start` on it
   if (opts.gateOnStart) b.op(Op.WAIT_START, "wait for start", { a: spec.hooks?.startContainer?.length ? 1 : 0 });
   if (opts.gateOnStart) planStartContainer(b, spec);
   if (sc && !sc.notify && p.noNewPrivileges) seccompOp(OpFlag.DEFER);
-  b.op(Op.EXEC, `exec "${p.args![0]}"`, { a: p.args!.length, b: env.length, s: [{ list: p.args! }, { list: env }] });
+  b.at("process.args", () => b.op(Op.EXEC, `exec "${p.args![0]}"`, { a: p.args!.length, b: env.length, s: [{ list: p.args! }, { list: env }] }));
 }
 
 export function compileInit(spec: Spec, opts: InitOptions): Plan {
@@ -297,7 +298,7 @@ export function compileInit(spec: Spec, opts: InitOptions): Plan {
     throw new SpecError(spec.hostname ? "hostname" : "domainname", "needs a uts namespace");
   }
   const p = spec.process;
-  if (p?.oomScoreAdj !== undefined) b.op(Op.OOM_SCORE_ADJ, "write /proc/self/oom_score_adj", { a: BigInt(p.oomScoreAdj) });
+  if (p?.oomScoreAdj !== undefined) b.at("process.oomScoreAdj", () => b.op(Op.OOM_SCORE_ADJ, "write /proc/self/oom_score_adj", { a: BigInt(p.oomScoreAdj!) }));
 
   const prop = spec.linux?.rootfsPropagation?.replace(/^r/, ""); // always applied with MS_REC
   const propFlags: Record<string, number> = {
@@ -306,28 +307,33 @@ export function compileInit(spec: Spec, opts: InitOptions): Plan {
   if (prop !== undefined && !(prop in propFlags)) throw new SpecError("linux.rootfsPropagation", `unknown propagation "${prop}"`);
   // shared and unbindable are applied after pivot_root: an unbindable / cannot be bound as the rootfs
   const late = prop === "shared" || prop === "unbindable";
-  if (ownMnt) b.op(Op.PRIVATE_ROOT, "make / a slave mount", { a: MS.REC | (late ? MS.SLAVE : prop ? propFlags[prop] : MS.SLAVE) });
+  const propAt = prop !== undefined ? "linux.rootfsPropagation" : undefined;
+  if (ownMnt) b.at(propAt, () => b.op(Op.PRIVATE_ROOT, "make / a slave mount", { a: MS.REC | (late ? MS.SLAVE : prop ? propFlags[prop] : MS.SLAVE) }));
   // the container's root: the rootfs bound onto itself, or without a mount namespace onto a directory
   // of the container's own, made private, so that its mounts stay off the host's peers and off other
   // containers that share the rootfs
   const root = ownMnt ? opts.rootfs : opts.mountAt;
   if (root === undefined) throw new TsrunError("internal error: no mount point for a container without a mount namespace");
-  b.op(Op.OPEN_ROOT, `open rootfs "${root}"`, { s: [root] });
-  b.op(Op.MOUNT, `bind mount rootfs "${opts.rootfs}"`, { flags: OpFlag.BIND, a: MS.BIND | MS.REC, c: ownMnt ? 0 : MS.REC | MS.PRIVATE, s: [opts.rootfs, "/"] });
-  b.op(Op.OPEN_ROOT, `open rootfs "${root}"`, { s: [root] });
+  b.at("root.path", () => {
+    b.op(Op.OPEN_ROOT, `open rootfs "${root}"`, { s: [root] });
+    b.op(Op.MOUNT, `bind mount rootfs "${opts.rootfs}"`, { flags: OpFlag.BIND, a: MS.BIND | MS.REC, c: ownMnt ? 0 : MS.REC | MS.PRIVATE, s: [opts.rootfs, "/"] });
+    b.op(Op.OPEN_ROOT, `open rootfs "${root}"`, { s: [root] });
+  });
   const mounts = spec.mounts ?? [];
   // init reopens the exec fifo through /proc/self/fd; without a /proc it keeps the state dir for that
   if (!mounts.some((m) => m.type === "proc" && inRoot(m.destination ?? "") === "/proc")) b.flags |= PlanFlag.KEEP_STATE_DIR;
   mounts.forEach((m, i) => b.at(`mounts[${i}]`, () => planMount(b, spec, m, i, opts)));
   planDevices(b, spec, mounts);
   planHookSync(b, spec);
-  if (!ownMnt) b.op(Op.MOVE_ROOT, `chroot "${root}" (no mount namespace)`, { a: 1, s: [root] });
-  else if (opts.noPivot) b.op(Op.MOVE_ROOT, "move rootfs to / (--no-pivot)", { s: [opts.rootfs] });
-  else b.op(Op.PIVOT_ROOT, `pivot_root "${opts.rootfs}"`, { s: [opts.rootfs] });
-  if (late) b.op(Op.PRIVATE_ROOT, `make / ${prop}`, { a: MS.REC | propFlags[prop!] });
-  if (spec.root?.readonly) b.op(Op.REMOUNT_RO, "remount / read-only", { s: ["/"] });
-  if (spec.hostname) b.op(Op.SETHOSTNAME, `sethostname "${spec.hostname}"`, { s: [spec.hostname] });
-  if (spec.domainname) b.op(Op.SETDOMAINNAME, `setdomainname "${spec.domainname}"`, { s: [spec.domainname] });
+  b.at("root.path", () => {
+    if (!ownMnt) b.op(Op.MOVE_ROOT, `chroot "${root}" (no mount namespace)`, { a: 1, s: [root] });
+    else if (opts.noPivot) b.op(Op.MOVE_ROOT, "move rootfs to / (--no-pivot)", { s: [opts.rootfs] });
+    else b.op(Op.PIVOT_ROOT, `pivot_root "${opts.rootfs}"`, { s: [opts.rootfs] });
+  });
+  if (late) b.at("linux.rootfsPropagation", () => b.op(Op.PRIVATE_ROOT, `make / ${prop}`, { a: MS.REC | propFlags[prop!] }));
+  if (spec.root?.readonly) b.at("root.readonly", () => b.op(Op.REMOUNT_RO, "remount / read-only", { s: ["/"] }));
+  if (spec.hostname) b.at("hostname", () => b.op(Op.SETHOSTNAME, `sethostname "${spec.hostname}"`, { s: [spec.hostname!] }));
+  if (spec.domainname) b.at("domainname", () => b.op(Op.SETDOMAINNAME, `setdomainname "${spec.domainname}"`, { s: [spec.domainname!] }));
   for (const [k, v] of Object.entries(spec.linux?.sysctl ?? {})) {
     if (!/^[A-Za-z0-9_.\/-]+$/.test(k) || k.split(/[./]/).includes("..")) throw new SpecError(`linux.sysctl.${k}`, "invalid sysctl name");
     b.at(`linux.sysctl[${JSON.stringify(k)}]`, () => b.op(Op.SYSCTL, `sysctl "${k}"`, { s: [k, v] }));
@@ -336,7 +342,7 @@ export function compileInit(spec: Spec, opts: InitOptions): Plan {
   (spec.linux?.readonlyPaths ?? []).forEach((path, i) => b.at(`linux.readonlyPaths[${i}]`, () => b.op(Op.READONLY_PATH, `readonly path "${path}"`, { a: maskedPathFs(spec, path), s: [path] })));
   (spec.linux?.maskedPaths ?? []).forEach((path, i) => b.at(`linux.maskedPaths[${i}]`, () => b.op(Op.MASK_PATH, `mask path "${path}"`, { a: maskedPathFs(spec, path), s: [path] })));
   if (p) {
-    if (p.terminal) planConsole(b, p);
+    if (p.terminal) b.at("process.terminal", () => planConsole(b, p));
     planProcess(b, spec, { gateOnStart: true, seccomp: opts.seccomp });
   } else {
     b.op(Op.REPORT_READY, "report ready");

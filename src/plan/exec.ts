@@ -23,7 +23,7 @@ export function planConsole(b: PlanBuilder, p: Process): void {
 }
 
 export function compileExec(spec: Spec, opts: ExecOptions): Plan {
-  const b = new PlanBuilder();
+  const b = new PlanBuilder("exec process");
   const types = new Set((spec.linux?.namespaces ?? []).map((n) => n.type as NamespaceType).filter((t) => t in NAMESPACES));
   for (const t of JOIN_ORDER) {
     if (!types.has(t)) continue;

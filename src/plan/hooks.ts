@@ -21,7 +21,7 @@ export function needsHookSync(spec: Spec): boolean {
 export function planHookSync(b: PlanBuilder, spec: Spec): void {
   if (!needsHookSync(spec)) return;
   const file = spec.hooks?.startContainer?.length ? START_STATE_FILE : undefined;
-  b.op(Op.HOOK_SYNC, "wait for the createRuntime/createContainer hooks", { a: HOOK_POINT_CREATE, s: [file] });
+  b.at("hooks", () => b.op(Op.HOOK_SYNC, "wait for the createRuntime/createContainer hooks", { a: HOOK_POINT_CREATE, s: [file] }));
 }
 
 /** An idmapped mount, in spec order: init waits while the runtime mounts mounts[i] from the host (idmapPlan). */
@@ -34,8 +34,8 @@ export function planStartContainer(b: PlanBuilder, spec: Spec): void {
   (spec.hooks?.startContainer ?? []).forEach((h, i) => {
     const args = h.args?.length ? h.args : [h.path];
     const env = h.env ?? [];
-    b.op(Op.HOOK_EXEC, `startContainer hook #${i} "${h.path}"`, {
+    b.at(`hooks.startContainer[${i}]`, () => b.op(Op.HOOK_EXEC, `startContainer hook #${i} "${h.path}"`, {
       a: args.length, b: env.length, c: h.timeout ?? 0, s: [h.path, { list: args }, { list: env }, `startContainer hook #${i} \`${h.path}\``],
-    });
+    }));
   });
 }

@@ -54,9 +54,9 @@ export function maskedPathFs(spec: Spec, path: string): number {
   return magic;
 }
 
-/** The line for an executor refusal of a checked mount point, or undefined for other failures. */
+/** What an executor refusal of a checked mount point means (src/plan/failure.ts adds the errno), or undefined for other failures. */
 export function mountPointFailure(c: MountPointCheck, errno: string, text: string): string | undefined {
   if (errno !== "ELOOP" && errno !== "ENOTDIR") return undefined;
   const why = text ? `: ${text}` : "";
-  return `config.json: mounts[${c.mount}]: filesystem ${c.fs} must be mounted on ordinary directory${why}: ${errno}`;
+  return `config.json: mounts[${c.mount}]: filesystem ${c.fs} must be mounted on ordinary directory${why}`;
 }

@@ -37,12 +37,13 @@ export function planProcAttrs(b: PlanBuilder, spec: Spec): void {
   const pers = spec.linux?.personality;
   if (pers?.domain) {
     if (pers.flags?.length) throw new TsrunError("config.json: linux.personality.flags: personality flags are not supported");
-    b.op(Op.PROC_ATTR, `personality ${pers.domain}`, { a: 1, b: PERSONA[pers.domain] });
+    const domain = pers.domain;
+    b.at("linux.personality", () => b.op(Op.PROC_ATTR, `personality ${domain}`, { a: 1, b: PERSONA[domain] }));
   }
   if (p?.ioPriority) {
     const prio = p.ioPriority.priority ?? 0;
     if (prio < 0 || prio > 7) throw new TsrunError(`config.json: process.ioPriority.priority: ${prio} is not in 0..7`);
-    b.op(Op.PROC_ATTR, `ioprio_set ${p.ioPriority.class} ${prio}`, { a: 2, b: (IOPRIO_CLASS[p.ioPriority.class] << 13) | prio });
+    b.at("process.ioPriority", () => b.op(Op.PROC_ATTR, `ioprio_set ${p.ioPriority!.class} ${prio}`, { a: 2, b: (IOPRIO_CLASS[p.ioPriority!.class] << 13) | prio }));
   }
   if (p?.scheduler) {
     const s = p.scheduler;
@@ -55,11 +56,12 @@ export function planProcAttrs(b: PlanBuilder, spec: Spec): void {
     attr.writeBigUInt64LE(BigInt(s.runtime ?? 0), 24);
     attr.writeBigUInt64LE(BigInt(s.deadline ?? 0), 32);
     attr.writeBigUInt64LE(BigInt(s.period ?? 0), 40);
-    b.op(Op.PROC_ATTR, `sched_setattr ${s.policy}`, { a: 3, c: attr.length, s: [{ blob: attr }] });
+    b.at("process.scheduler", () => b.op(Op.PROC_ATTR, `sched_setattr ${s.policy}`, { a: 3, c: attr.length, s: [{ blob: attr }] }));
   }
   const aff = p?.execCPUAffinity?.final ?? p?.execCPUAffinity?.initial;
   if (aff) {
     const mask = cpuMask(aff, "process.execCPUAffinity");
-    b.op(Op.PROC_ATTR, `sched_setaffinity "${aff}"`, { a: 4, c: mask.length, s: [{ blob: mask }] });
+    const which = p?.execCPUAffinity?.final ? "process.execCPUAffinity.final" : "process.execCPUAffinity.initial";
+    b.at(which, () => b.op(Op.PROC_ATTR, `sched_setaffinity "${aff}"`, { a: 4, c: mask.length, s: [{ blob: mask }] }));
   }
 }

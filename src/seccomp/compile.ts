@@ -26,7 +26,7 @@
  * kernel supports it, as runc does. WAIT_KILLABLE_RECV is only passed together with
  * NEW_LISTENER (the kernel refuses it alone).
  */
-import { TsrunError, errnoName } from "../errors.js";
+import { TsrunError, errnoName, errnoText } from "../errors.js";
 import { requireLibseccomp, loadSeccompKernel, type Libseccomp, type ScmpArgCmp, type ScmpCtx, type SeccompKernel } from "../sys/libseccomp.js";
 import { BPF_MAXINSNS, encode } from "./bpf.js";
 import { enosysStub } from "./enosys.js";
@@ -101,7 +101,7 @@ export function compileSeccomp(raw: unknown, lib?: Libseccomp, opts: CompileOpti
     // mishandles it on an empty one).
     if (nameCount > 32) {
       const rc = l.setAttr(ctx, ATTR.CTL_OPTIMIZE, 2);
-      notes.push(rc < 0 ? `binary tree optimisation unavailable: ${errnoName(rc)}` : "binary tree optimisation on");
+      notes.push(rc < 0 ? `binary tree optimisation unavailable: ${errnoText(rc)}` : "binary tree optimisation on");
     }
     profile.architectures.forEach((name, i) => {
       const rc = l.archAdd(ctx, ARCHS[name].token);
@@ -110,7 +110,7 @@ export function compileSeccomp(raw: unknown, lib?: Libseccomp, opts: CompileOpti
       if (l.archResolveName(ARCHS[name].libName) === 0) {
         fail(`.architectures[${i}]`, `${JSON.stringify(name)} is not supported by libseccomp ${v.major}.${v.minor}.${v.micro}`);
       }
-      fail(`.architectures[${i}]`, `libseccomp refused ${JSON.stringify(name)}: ${errnoName(rc)}`);
+      fail(`.architectures[${i}]`, `libseccomp refused ${JSON.stringify(name)}: ${errnoText(rc)}`);
     });
     profile.syscalls.forEach((rule, i) => addRule(l, ctx, rule, i, defAction, skipped, fail));
     program = l.exportBpf(ctx);
@@ -146,7 +146,7 @@ export function compileSeccomp(raw: unknown, lib?: Libseccomp, opts: CompileOpti
 }
 
 function check(rc: number, what: string): void {
-  if (rc < 0) throw new TsrunError(`${what}: ${errnoName(rc)}`, errnoName(rc));
+  if (rc < 0) throw new TsrunError(`${what}: ${errnoText(rc)}`, errnoName(rc));
 }
 
 function filterFlags(
@@ -214,7 +214,7 @@ function addRule(
     }
     for (const set of sets) {
       const rc = l.ruleAdd(ctx, action, nr, set);
-      if (rc < 0) fail(`.syscalls[${i}].names[${j}]`, `libseccomp refused the rule for ${JSON.stringify(name)}: ${errnoName(rc)}`);
+      if (rc < 0) fail(`.syscalls[${i}].names[${j}]`, `libseccomp refused the rule for ${JSON.stringify(name)}: ${errnoText(rc)}`);
     }
   });
 }

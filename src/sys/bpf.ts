@@ -8,7 +8,7 @@
  * must pass both, so there is no moment without a filter.
  */
 import fs from "node:fs";
-import { TsrunError, errnoName } from "../errors.js";
+import { TsrunError, errnoName, errnoText } from "../errors.js";
 import { koffi as ffiKoffi, libc as ffiLibc } from "./ffi.js";
 
 const SYS_BPF: Record<string, number> = { x64: 321, arm64: 280, riscv64: 280, ppc64: 361, s390x: 351 };
@@ -55,7 +55,7 @@ function bpf(cmd: number, attr: Buffer): number {
 
 function fail(op: string, obj: string, extra = ""): never {
   const e = errnoName(load().koffi.errno());
-  throw new TsrunError(`${op} \`${obj}\`: ${e}${extra}`, e);
+  throw new TsrunError(`${op} \`${obj}\`: ${errnoText(e)}${extra}`, e);
 }
 
 const addr = (b: Buffer): bigint => load().koffi.address(b);

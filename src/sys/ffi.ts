@@ -10,7 +10,7 @@
  */
 import { dirname, join } from "node:path";
 import { existsSync, readFileSync, writeSync } from "node:fs";
-import { TsrunError, errnoName } from "../errors.js";
+import { TsrunError, errnoName, errnoText } from "../errors.js";
 
 export interface NativeAssets {
   libtsrun: string;   // libtsrun.so
@@ -58,7 +58,7 @@ export function libtsrun(): any {
   if (!a.embedded) return (t = koffi().load(a.libtsrun));
   const bytes = readFileSync(a.libtsrun);
   const fd = libc().func("int memfd_create(const char *, unsigned int)")("libtsrun.so", 1 /* MFD_CLOEXEC */);
-  if (fd < 0) { const e = errnoName(koffi().errno()); throw new TsrunError(`memfd_create \`libtsrun.so\`: ${e}`, e); }
+  if (fd < 0) { const e = errnoName(koffi().errno()); throw new TsrunError(`memfd_create \`libtsrun.so\`: ${errnoText(e)}`, e); }
   for (let off = 0; off < bytes.length;) off += writeSync(fd, bytes, off, bytes.length - off);
   return (t = koffi().load(`/proc/self/fd/${fd}`));
 }

@@ -15,7 +15,7 @@
 import { closeSync, fstatSync, openSync, readSync, unlinkSync } from "node:fs";
 import { koffi as ffiKoffi } from "./ffi.js";
 import { join } from "node:path";
-import { TsrunError, errnoName } from "../errors.js";
+import { TsrunError, errnoName, errnoText } from "../errors.js";
 
 /** Opaque filter context (scmp_filter_ctx). */
 export type ScmpCtx = { readonly __scmpCtx: unique symbol };
@@ -143,7 +143,7 @@ function openLibseccomp(path: string): Libseccomp {
     const { fd, cleanup } = scratchFd();
     try {
       const rc = fExportFd(ctx, fd);
-      if (rc < 0) throw new TsrunError(`seccomp: export BPF: ${errnoName(rc)}`, errnoName(rc));
+      if (rc < 0) throw new TsrunError(`seccomp: export BPF: ${errnoText(rc)}`, errnoName(rc));
       const size = fstatSync(fd).size;
       const out = Buffer.alloc(size);
       let off = 0;
@@ -188,10 +188,10 @@ function openLibseccomp(path: string): Libseccomp {
       if (!fExportMem) return exportViaFd(ctx);
       const len = [0];
       let rc = fExportMem(ctx, null, len);
-      if (rc < 0) throw new TsrunError(`seccomp: export BPF: ${errnoName(rc)}`, errnoName(rc));
+      if (rc < 0) throw new TsrunError(`seccomp: export BPF: ${errnoText(rc)}`, errnoName(rc));
       const out = Buffer.alloc(Number(len[0]));
       rc = fExportMem(ctx, out, len);
-      if (rc < 0) throw new TsrunError(`seccomp: export BPF: ${errnoName(rc)}`, errnoName(rc));
+      if (rc < 0) throw new TsrunError(`seccomp: export BPF: ${errnoText(rc)}`, errnoName(rc));
       return out.subarray(0, Number(len[0]));
     },
     release: (ctx) => fRelease(ctx),

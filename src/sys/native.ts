@@ -3,7 +3,7 @@
  * (loaded by ./ffi.ts, as for libseccomp.ts, bpf.ts, pty.ts and fdmsg.ts). Loaded lazily:
  * commands that need no FFI never pay for it.
  */
-import { TsrunError, errnoName, checkErrno } from "../errors.js";
+import { TsrunError, errnoName, errnoText, checkErrno } from "../errors.js";
 import { koffi as ffiKoffi, libc as ffiLibc, libtsrun, initBytes } from "./ffi.js";
 import type { Sys, SpawnInput, SpawnResult, WaitResult } from "./types.js";
 
@@ -42,7 +42,7 @@ export function nativeSys(): Sys {
   const errno = (): string => errnoName(koffi.errno());
   const fail = (op: string, obj: string): never => {
     const e = errno();
-    throw new TsrunError(`${op} \`${obj}\`: ${e}`, e);
+    throw new TsrunError(`${op} \`${obj}\`: ${errnoText(e)}`, e);
   };
 
   // the sealed copy of tsrun-init, made once per process: every spawned child execs it
@@ -66,7 +66,7 @@ export function nativeSys(): Sys {
       if (c.flock(fd, LOCK[op] | (nonblock ? LOCK_NB : 0)) === 0) return true;
       const e = errno();
       if (e === "EWOULDBLOCK" || e === "EAGAIN") return false;
-      throw new TsrunError(`flock \`fd ${fd}\`: ${e}`, e);
+      throw new TsrunError(`flock \`fd ${fd}\`: ${errnoText(e)}`, e);
     },
     mkfifo(path, mode) {
       if (c.mkfifo(path, mode) !== 0) fail("mkfifo", path);
@@ -91,7 +91,7 @@ export function nativeSys(): Sys {
           if (r < 0) {
             const e = errno();
             if (e === "EINTR") return retry();
-            return reject(new TsrunError(`waitpid \`${pid}\`: ${e}`, e));
+            return reject(new TsrunError(`waitpid \`${pid}\`: ${errnoText(e)}`, e));
           }
           resolve({ pid: r, status: st[0] });
         });
@@ -112,7 +112,7 @@ export function nativeSys(): Sys {
       if (r >= 0) return r;
       const e = errno();
       if (e === "EBADF") return null;
-      throw new TsrunError(`fcntl \`fd ${fd}\`: ${e}`, e);
+      throw new TsrunError(`fcntl \`fd ${fd}\`: ${errnoText(e)}`, e);
     },
     pipe() {
       const fds = new Int32Array(2);

@@ -109,7 +109,7 @@ test("a create that fails in tsrun: podman exits 126 with tsrun's one-line error
   // above fs.nr_open: the kernel refuses it even to root
   const r = await run(["--name", name, "--ulimit", "nofile=2000000:2000000", img, "true"]);
   assert.equal(r.code, 126, r.stderr);
-  assert.match(r.stderr, /setrlimit RLIMIT_NOFILE \(op \d+\): EPERM/);
+  assert.match(r.stderr, /setrlimit RLIMIT_NOFILE: EPERM \(operation not permitted\) \(op \d+\)/);
   assert.ok(r.stderr.includes(TSRUN), r.stderr);
   assert.equal(await psStatus(name), "");
   assert.deepEqual(ourTsrunStates(), [], "no tsrun state of this podman's containers is left");

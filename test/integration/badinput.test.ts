@@ -77,6 +77,6 @@ test("a mount that fails in the child is reported with the op and errno, and cle
   const id = h.id();
   const b = h.bundle({ mounts: [{ destination: "/bad", type: "nosuchfs", source: "none" }] });
   // the failure names the config member it came from
-  expectFailure(["create", "--bundle", b, id], /^config\.json: mounts\[\d+\]: mount "nosuchfs" on "\/bad" \(op \d+\): ENODEV/, id);
+  expectFailure(["create", "--bundle", b, id], /^config\.json: mounts\[\d+\]: mount "nosuchfs" on "\/bad": ENODEV \(no such device\) \(op \d+\)$/m, id);
   mkdirSync(join(h.tmp, "empty"), { recursive: true });
 });

@@ -101,7 +101,7 @@ test("a copy that does not fit fails create in one line naming the file, and lea
   writeFileSync(join(b, "rootfs", "data", "sub", "big"), Buffer.alloc(512 * 1024, 1));
   const r = h.run(["create", "--bundle", b, id]);
   assert.ok(oneLineError(r), r.stderr);
-  assert.match(r.stderr, /^config\.json: mounts\[\d+\]: tmpcopyup mount "tmpfs" on "\/data" \(op \d+\): ENOSPC \(sub\/big\)$/m);
+  assert.match(r.stderr, /^config\.json: mounts\[\d+\]: tmpcopyup mount "tmpfs" on "\/data": sub\/big: ENOSPC \(no space left on device\) \(op \d+\)$/m);
   h.assertGone(id);
   assert.deepEqual(mountsConcerning([h.tmp]), mountsBefore, "no mount left under the bundle");
 });

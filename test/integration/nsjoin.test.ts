@@ -35,7 +35,7 @@ test("joining a namespace path that does not exist fails with one line and leave
   const id = h.id();
   const r = h.run(["create", "--bundle", b, id]);
   assert.equal(r.status, 1);
-  assert.match(r.stderr, /^config\.json: linux\.namespaces\[\d+\]\.path: join uts namespace "\/proc\/999999999\/ns\/uts" \(op 0\): ENOENT/);
+  assert.match(r.stderr, /^config\.json: linux\.namespaces\[\d+\]\.path: join uts namespace "\/proc\/999999999\/ns\/uts": ENOENT \(no such file or directory\) \(op 0\)$/m);
   assert.equal(r.stderr.trim().split("\n").length, 1);
   h.assertGone(id);
 });

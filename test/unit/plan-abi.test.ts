@@ -1,55 +1,89 @@
-// The TS mirror of native/plan.h and native/sync.h must match the headers exactly.
+// The TS description of native/plan.h (src/plan/ops.ts) against the header itself: a C probe, compiled
+// with the header, prints every size, offset and value the TS tables claim, and they must agree.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync, mkdtempSync, rmSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Op, OpFlag, PlanFlag, PLAN_MAGIC, PLAN_VERSION, HEADER_SIZE, OP_SIZE } from "../../src/plan/ops.js";
+import { OPS, Op, OpFlag, PlanFlag, PLAN_MAGIC, PLAN_VERSION, NOSTR, HEADER, OP_STRUCT, type Struct } from "../../src/plan/ops.js";
 import { MsgType, MSG_SIZE, MSG_TEXT, encodeMsg, decodeMsg } from "../../src/sys/sync.js";
 import { repoRoot } from "../helpers/rootfs.js";
 
-const planH = readFileSync(join(repoRoot, "native", "plan.h"), "utf8");
-const syncH = readFileSync(join(repoRoot, "native", "sync.h"), "utf8");
+const native = join(repoRoot, "native");
 
-function enumValues(text: string, enumName: string): Map<string, number> {
-  const body = new RegExp(`enum ${enumName} \\{([\\s\\S]*?)\\};`).exec(text)![1].replace(/\/\*[\s\S]*?\*\//g, "");
-  const out = new Map<string, number>();
-  let next = 0;
-  for (const raw of body.split("\n")) {
-    const line = raw.trim();
-    const m = /^(\w+)\s*(?:=\s*(\w+))?\s*,?$/.exec(line);
-    if (!m) continue;
-    next = m[2] !== undefined ? Number(m[2]) : next;
-    out.set(m[1], next++);
-  }
+/** name → value, as the TS side says; the probe prints the same names with C's values */
+function claims(): Map<string, bigint> {
+  const out = new Map<string, bigint>();
+  const struct = (s: Struct): void => {
+    out.set(`sizeof(struct ${s.cName})`, BigInt(s.size));
+    for (const f of Object.values(s.fields)) {
+      out.set(`offsetof(struct ${s.cName}, ${f.name})`, BigInt(f.offset));
+      out.set(`sizeof(((struct ${s.cName} *)0)->${f.name})`, BigInt(f.size));
+    }
+  };
+  struct(HEADER);
+  struct(OP_STRUCT);
+  for (const [k, d] of Object.entries(OPS)) out.set(`OP_${k}`, BigInt(d.code));
+  for (const [k, v] of Object.entries(PlanFlag)) out.set(`TSRUN_PF_${k}`, BigInt(v));
+  for (const [k, v] of Object.entries(OpFlag)) out.set(`OPF_${k}`, BigInt(v));
+  out.set("TSRUN_PLAN_MAGIC", BigInt(PLAN_MAGIC));
+  out.set("TSRUN_PLAN_VERSION", BigInt(PLAN_VERSION));
+  out.set("TSRUN_NOSTR", BigInt(NOSTR));
+  // sync.h: only what holds whatever fields the message grows (src/sys/sync.ts owns the rest)
+  out.set("sizeof(struct tsrun_msg)", BigInt(MSG_SIZE));
+  out.set("offsetof(struct tsrun_msg, text) + TSRUN_MSG_TEXT", BigInt(MSG_SIZE));
+  out.set("TSRUN_MSG_TEXT", BigInt(MSG_TEXT));
+  for (const [k, v] of Object.entries(MsgType)) out.set(`MSG_${k}`, BigInt(v));
   return out;
 }
-function define(text: string, name: string): number {
-  return Number(new RegExp(`#define ${name}\\s+(0x[0-9a-f]+|\\d+)u?`).exec(text)![1]);
+
+function probe(names: string[]): Map<string, bigint> {
+  const dir = mkdtempSync(join(tmpdir(), "tsrun-abi-"));
+  try {
+    const src = [
+      "#include <stdio.h>", "#include <stddef.h>", '#include "plan.h"', '#include "sync.h"', "int main(void) {",
+      ...names.map((n) => `  printf("%s=%llu\\n", ${JSON.stringify(n)}, (unsigned long long)(${n}));`),
+      "  return 0;", "}",
+    ].join("\n");
+    writeFileSync(join(dir, "probe.c"), src);
+    execFileSync("cc", ["-Wall", "-Werror", "-I", native, "-o", join(dir, "probe"), join(dir, "probe.c")], { stdio: "pipe" });
+    const out = execFileSync(join(dir, "probe"), { encoding: "utf8" });
+    return new Map(out.trim().split("\n").map((l) => { const i = l.lastIndexOf("="); return [l.slice(0, i), BigInt(l.slice(i + 1))]; }));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
-test("every plan opcode in TS equals the C enum, and none is missing", () => {
-  const c = enumValues(planH, "tsrun_opcode");
-  for (const [name, v] of Object.entries(Op)) assert.equal(c.get(`OP_${name}`), v, `OP_${name}`);
-  const cOps = [...c.keys()].filter((k) => k !== "OP__COUNT");
-  assert.equal(cOps.length, Object.keys(Op).length, "an opcode exists in plan.h but not in ops.ts");
-  const max = Math.max(...Object.values(Op));
-  assert.ok(c.get("OP__COUNT")! > max, "OP__COUNT is past every opcode");
+test("a C probe compiled with plan.h and sync.h agrees with every size, offset and value of the TS tables", () => {
+  const want = claims();
+  const got = probe([...want.keys()]);
+  const wrong = [...want].filter(([k, v]) => got.get(k) !== v).map(([k, v]) => `${k}: TS ${v}, C ${got.get(k)}`);
+  assert.deepEqual(wrong, [], "native/plan.h and src/plan/ops.ts disagree");
+  assert.equal(HEADER.size, 64, "the header keeps its documented size");
+  assert.equal(OP_STRUCT.size, 48, "an op keeps its documented size");
 });
 
-test("plan header constants and flags match", () => {
-  assert.equal(define(planH, "TSRUN_PLAN_MAGIC"), PLAN_MAGIC);
-  assert.equal(define(planH, "TSRUN_PLAN_VERSION"), PLAN_VERSION);
-  for (const [k, v] of Object.entries(PlanFlag)) assert.equal(define(planH, `TSRUN_PF_${k}`), v, k);
-  for (const [k, v] of Object.entries(OpFlag)) assert.equal(define(planH, `OPF_${k}`), v, k);
-  assert.equal(HEADER_SIZE, 64);
-  assert.equal(OP_SIZE, 48);
+test("no opcode of plan.h is missing from the TS table, and OP__COUNT is past them all", () => {
+  const body = /enum tsrun_opcode \{([\s\S]*?)\};/.exec(readFileSync(join(native, "plan.h"), "utf8"))![1].replace(/\/\*[\s\S]*?\*\//g, "");
+  const cNames = [...body.matchAll(/^\s*(OP_\w+)/gm)].map((m) => m[1]).filter((n) => n !== "OP__COUNT");
+  assert.deepEqual(cNames.filter((n) => !(n.slice(3) in OPS)), [], "an opcode exists in plan.h but not in src/plan/ops.ts");
+  const count = probe(["OP__COUNT"]).get("OP__COUNT")!;
+  assert.ok(count > BigInt(Math.max(...Object.values(Op))), "OP__COUNT is past every opcode");
 });
 
-test("sync message codes and sizes match sync.h, and messages round-trip", () => {
-  const c = enumValues(syncH, "tsrun_msg_type");
-  for (const [k, v] of Object.entries(MsgType)) assert.equal(c.get(`MSG_${k}`), v, k);
-  assert.equal(define(syncH, "TSRUN_MSG_TEXT"), MSG_TEXT);
-  assert.equal(MSG_SIZE, 16 + MSG_TEXT);
+test("every op's slots fit the struct: at most 4 strings, list counts and blob lengths in a number field", () => {
+  for (const [k, d] of Object.entries(OPS)) {
+    const s = "s" in d ? d.s : [];
+    assert.ok(s.length <= OP_STRUCT.fields.s.count!, k);
+    for (const slot of s) {
+      if (slot.kind === "list") assert.ok(slot.count in d, `${k}: ${slot.name} counts in ${slot.count}, which the op does not describe`);
+      if (slot.kind === "blob") assert.ok(slot.len in d, `${k}: ${slot.name} is measured by ${slot.len}, which the op does not describe`);
+    }
+  }
+});
+
+test("sync messages round-trip", () => {
   const m = { type: "error" as const, op: 7, errno: 13, text: "mount /proc" };
   assert.deepEqual(decodeMsg(encodeMsg(m), MSG_SIZE), m);
   assert.deepEqual(decodeMsg(encodeMsg({ type: "pid", pid: 4242 }), MSG_SIZE), { type: "pid", pid: 4242 });

@@ -27,7 +27,9 @@ test("proc, sysfs, cgroup and cgroup2 mount points are checked; tmpfs and binds 
   assert.deepEqual(checked, ['mount "proc" on "/proc"', 'mount "sysfs" on "/sys"', 'mount "cgroup2" on "/sys/fs/cgroup"', 'mount "cgroup2" on "/x"']);
   const at = mountOps(p).find(({ o }) => o.describe === 'mount "cgroup2" on "/sys/fs/cgroup"')!.i;
   assert.equal(p.explain(at, "ELOOP", '"/sys/fs" is a symlink'),
-    'config.json: mounts[3]: filesystem cgroup must be mounted on ordinary directory: "/sys/fs" is a symlink: ELOOP');
+    'config.json: mounts[3]: filesystem cgroup must be mounted on ordinary directory: "/sys/fs" is a symlink');
+  assert.equal(p.failure(at, 40, '"/sys/fs" is a symlink'),
+    `config.json: mounts[3]: filesystem cgroup must be mounted on ordinary directory: "/sys/fs" is a symlink: ELOOP (too many levels of symbolic links) (op ${at})`);
   assert.equal(p.explain(at, "EPERM", ""), undefined, "other failures keep the usual line");
 });
 

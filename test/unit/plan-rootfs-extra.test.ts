@@ -20,7 +20,7 @@ const lines = (spec: Spec, re: RegExp): string[] => dumpPlan(compile(spec)).spli
 test("tmpcopyup on a tmpfs compiles to one MOUNT_COPYUP op, the option left out of the data", () => {
   const spec = withMounts([{ destination: "/var/lib/x", type: "tmpfs", source: "tmpfs", options: ["nosuid", "ro", "tmpcopyup", "size=1m"] }]);
   assert.deepEqual(lines(spec, /tmpcopyup/), [
-    ' 4 MOUNT_COPYUP f=0x0 0x3 0x1 0 "tmpfs" "/var/lib/x" "tmpfs" "size=1m"  # tmpcopyup mount "tmpfs" on "/var/lib/x"',
+    ' 4 MOUNT_COPYUP f=0x0 0x3 0x1 0 "tmpfs" "/var/lib/x" "tmpfs" "size=1m"  # mounts[0]: tmpcopyup mount "tmpfs" on "/var/lib/x"',
   ]);
   const op = compile(spec).ops.find((o) => o.code === Op.MOUNT_COPYUP)!;
   assert.equal(op.a, 0x3n, "ro|nosuid: the executor mounts it writable and makes it read-only after the copy");
