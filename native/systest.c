@@ -36,6 +36,7 @@ static size_t g_loglen;
 static int g_calls, g_prefix_hits;
 static char g_line[2048];
 static unsigned g_umask;
+static uint32_t g_last_sent; /* type of the last sync message sent: recv answers it */
 
 void systest_reset(void)
 {
@@ -50,6 +51,7 @@ void systest_reset(void)
   g_calls = 0;
   g_prefix_hits = 0;
   g_umask = 022;
+  g_last_sent = 0;
 }
 
 const char *systest_log(void) { return g_log; }
@@ -548,8 +550,10 @@ static long f_send(int fd, const void *buf, size_t n, int flags)
   case MSG_PID: CALL("send(%d,PID pid=%d,0x%x)", fd, m.pid, flags); break;
   case MSG_READY: CALL("send(%d,READY,0x%x)", fd, flags); break;
   case MSG_ERROR: CALL("send(%d,ERROR op=%d err=%d \"%s\",0x%x)", fd, m.op, m.err, m.text, flags); break;
+  case MSG_HOOKS: CALL("send(%d,HOOKS point=%d pid=%d,0x%x)", fd, m.point, m.pid, flags); break;
   default: CALL("send(%d,type=%u)", fd, m.type); break;
   }
+  g_last_sent = m.type;
   return end((long)n);
 }
 static long f_recv(int fd, void *buf, size_t n, int flags)
@@ -559,7 +563,7 @@ static long f_recv(int fd, void *buf, size_t n, int flags)
   if (systest.recv_eof)
     return end(0);
   memset(&m, 0, sizeof m);
-  m.type = MSG_GO;
+  m.type = g_last_sent == MSG_HOOKS ? MSG_HOOKS_DONE : MSG_GO; /* the parent's answer */
   memcpy(buf, &m, n < sizeof m ? n : sizeof m);
   return end((long)sizeof m);
 }
