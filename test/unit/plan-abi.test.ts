@@ -49,7 +49,7 @@ test("sync message codes and sizes match sync.h, and messages round-trip", () =>
   const c = enumValues(syncH, "tsrun_msg_type");
   for (const [k, v] of Object.entries(MsgType)) assert.equal(c.get(`MSG_${k}`), v, k);
   assert.equal(define(syncH, "TSRUN_MSG_TEXT"), MSG_TEXT);
-  assert.equal(MSG_SIZE, 16 + MSG_TEXT);
+  assert.equal(MSG_SIZE, 20 + MSG_TEXT);
   const m = { type: "error" as const, op: 7, errno: 13, text: "mount /proc" };
   assert.deepEqual(decodeMsg(encodeMsg(m), MSG_SIZE), m);
   assert.deepEqual(decodeMsg(encodeMsg({ type: "pid", pid: 4242 }), MSG_SIZE), { type: "pid", pid: 4242 });
