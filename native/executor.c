@@ -258,17 +258,23 @@ int tsrun_plan_validate(const uint8_t *plan, uint32_t len, struct tsrun_exec_ctx
 
 /* ---- running ---- */
 
+/* one sync message to the parent (native/sync.h): 0 or -errno */
+long x_send(struct xst *st, const struct tsrun_msg *m)
+{
+  long r;
+  do
+    r = st->sys->send(st->ctx->sync_fd, m, sizeof *m, MSG_NOSIGNAL);
+  while (r == -EINTR);
+  return r < 0 ? r : 0;
+}
+
 long x_send_msg(struct xst *st, uint32_t type, int32_t pid)
 {
   struct tsrun_msg m;
-  long r;
   memset(&m, 0, sizeof m);
   m.type = type;
   m.pid = pid;
-  do
-    r = st->sys->send(st->ctx->sync_fd, &m, sizeof m, MSG_NOSIGNAL);
-  while (r == -EINTR);
-  return r < 0 ? r : 0;
+  return x_send(st, &m);
 }
 
 int x_report_ready(struct xst *st)

@@ -129,6 +129,7 @@ long mnt_resolve(struct xst *st, const char *path); /* mounts.c */
 long mnt_resolve_mkdir(struct xst *st, const char *path); /* mounts.c: missing directories made */
 /* copyup.c: OP_MOUNT_COPYUP */
 int mnt_copyup(struct xst *st, const struct tsrun_op *op);
+long x_send(struct xst *st, const struct tsrun_msg *m);
 long x_send_msg(struct xst *st, uint32_t type, int32_t pid);
 /* console.c: OP_SETUP_CONSOLE */
 int con_setup(struct xst *st, const struct tsrun_op *op);

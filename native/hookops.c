@@ -28,7 +28,11 @@ static int hook_sync(struct xst *st, const struct tsrun_op *op)
 {
   const struct tsrun_sys *s = st->sys;
   struct tsrun_msg m;
-  long r = x_send_msg(st, MSG_HOOKS, (int32_t)op->a);
+  long r;
+  memset(&m, 0, sizeof m);
+  m.type = MSG_HOOKS;
+  m.point = (int32_t)op->a;
+  r = x_send(st, &m);
   if (r < 0)
     return (int)x_fail(st, r, "sync socket");
   do

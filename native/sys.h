@@ -107,7 +107,7 @@ struct systest_conf {
   long fork_ret;            /* what fork() returns: 0 = we are the child */
   long execve_ret;          /* what execve() returns (real execve never returns 0) */
   int openat2_enosys;       /* openat2 fails with ENOSYS (exercise the manual walk) */
-  int recv_eof;             /* recv returns 0 (parent went away) instead of MSG_GO */
+  int recv_eof;             /* recv returns 0 (parent went away) instead of MSG_GO (MSG_HOOKS_DONE after MSG_HOOKS) */
   int strict;               /* unknown paths are absent instead of directories */
   int cwd_outside;          /* getcwd answers "(unreachable)/host" */
 };

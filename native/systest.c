@@ -577,6 +577,7 @@ static long f_send(int fd, const void *buf, size_t n, int flags)
   case MSG_PID: CALL("send(%d,PID pid=%d,0x%x)", fd, m.pid, flags); break;
   case MSG_READY: CALL("send(%d,READY,0x%x)", fd, flags); break;
   case MSG_ERROR: CALL("send(%d,ERROR op=%d err=%d \"%s\",0x%x)", fd, m.op, m.err, m.text, flags); break;
+  case MSG_HOOKS: CALL("send(%d,HOOKS point=%d pid=%d,0x%x)", fd, m.point, m.pid, flags); break;
   default: CALL("send(%d,type=%u)", fd, m.type); break;
   }
   g_last_sent = m.type;

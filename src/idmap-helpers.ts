@@ -9,9 +9,10 @@ import type { Ctx } from "./context.js";
 import type { Spec } from "./spec/schema.js";
 import { PlanBuilder } from "./plan/builder.js";
 import { Op, PlanFlag, NAMESPACES } from "./plan/ops.js";
-import { recvMsg, sendMsg } from "./sys/sync.js";
+import { drive, planFlags } from "./sync/driver.js";
+import { socketChannel } from "./sync/channel.js";
 import { mapText } from "./userns.js";
-import { TsrunError, sysError, errnoName } from "./errors.js";
+import { sysError } from "./errors.js";
 import type { Plan } from "./plan/builder.js";
 import { idmapOf } from "./plan/idmap.js";
 
@@ -35,16 +36,23 @@ export function startIdmapHelpers(ctx: Ctx, spec: Spec): IdmapHelpers {
       b.cloneFlags = BigInt(NAMESPACES.user);
       b.flags = PlanFlag.NEW_USERNS;
       b.op(Op.HOOK_SYNC, "idmap helper: wait", { a: 0 });
-      const r = ctx.sys().spawn({ plan: b.build().buffer, cgroupFd: -1, stateDirFd: -1, consoleFd: -1, preserveFds: 0 });
+      const plan = b.build();
+      const r = ctx.sys().spawn({ plan: plan.buffer, cgroupFd: -1, stateDirFd: -1, consoleFd: -1, preserveFds: 0 });
       if (r.pidfd >= 0) fs.closeSync(r.pidfd);
       helpers.push({ pid: r.pid, fd: r.syncFd });
-      if (recvMsg(r.syncFd).type !== "maps-request") throw new TsrunError(`mounts[${i}]: idmap helper: unexpected message`);
-      for (const [file, list] of [["uid_map", maps.uid], ["gid_map", maps.gid]] as const) {
-        const path = `/proc/${r.pid}/${file}`;
-        try { fs.writeFileSync(path, mapText(list)); } catch (e) { throw sysError("write", path, e); }
-      }
-      sendMsg(r.syncFd, { type: "go" });
-      if (recvMsg(r.syncFd).type !== "hooks") throw new TsrunError(`mounts[${i}]: idmap helper exited during setup`);
+      // maps request -> write the mount's maps -> GO -> it waits at its hook point, unanswered
+      drive(socketChannel(r.syncFd), {
+        pid: r.pid, flags: planFlags(plan.buffer), end: "first-hook",
+        wording: { who: `mounts[${i}]: idmap helper`, describe: (op) => `mounts[${i}]: idmap helper: ${plan.describe(op)}` },
+        steps: {
+          writeMaps: (pid) => {
+            for (const [file, list] of [["uid_map", maps.uid], ["gid_map", maps.gid]] as const) {
+              const path = `/proc/${pid}/${file}`;
+              try { fs.writeFileSync(path, mapText(list)); } catch (e) { throw sysError("write", path, e); }
+            }
+          },
+        },
+      });
       paths.set(i, `/proc/${r.pid}/ns/user`);
     });
   } catch (e) {
@@ -59,10 +67,7 @@ export function runHelperPlan(ctx: Ctx, plan: Plan): void {
   const r = ctx.sys().spawn({ plan: plan.buffer, cgroupFd: -1, stateDirFd: -1, consoleFd: -1, preserveFds: 0 });
   if (r.pidfd >= 0) fs.closeSync(r.pidfd);
   try {
-    sendMsg(r.syncFd, { type: "go" });
-    const m = recvMsg(r.syncFd);
-    if (m.type === "error") throw new TsrunError(plan.failure(m.op, m.errno, m.text), errnoName(m.errno));
-    if (m.type !== "eof") throw new TsrunError(`idmap helper: unexpected message "${m.type}"`);
+    drive(socketChannel(r.syncFd), { pid: r.pid, flags: planFlags(plan.buffer), end: "exit", wording: { who: "idmap helper", describe: plan.describe, explain: plan.explain }, steps: {} });
   } finally {
     fs.closeSync(r.syncFd);
     void ctx.sys().waitpid(r.pid).catch(() => undefined);

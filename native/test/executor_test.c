@@ -815,6 +815,21 @@ TEST(plan_without_exec_returns)
   CHECK(has_line("sethostname(\"h\") = 0"));
 }
 
+/* OP_HOOK_SYNC names its hook point in the message's own field (pid stays 0), waits for
+ * HOOKS_DONE and carries on. */
+TEST(hook_sync_sends_its_point)
+{
+  struct tsrun_op *o;
+  pb_init(&P);
+  o = pb_op(&P, OP_HOOK_SYNC, 0);
+  o->a = 0x103;
+  pb_op1(&P, OP_SETHOSTNAME, 0, "h");
+  CHECK(run(&P) == 0);
+  const char *want[] = { "recv(5,256,0) = 256", "send(5,HOOKS point=259 pid=0,0x4000) = 256",
+                         "recv(5,256,0) = 256", "sethostname(\"h\") = 0", NULL };
+  CHECK(has_seq(want));
+}
+
 /* The container owns its /dev: a /dev/ptmx that is not the real ptmx (5:2) is refused,
  * and nothing is sent on the console socket. */
 TEST(console_refuses_fake_ptmx)
@@ -882,6 +897,7 @@ int main(void)
   RUN(cwd_never_reaches_the_host);
   RUN(malformed_plans);
   RUN(plan_without_exec_returns);
+  RUN(hook_sync_sends_its_point);
   RUN(notify_filter_sends_listener_fd_before_ready);
   rootfs_tests();
   mountcheck_tests();

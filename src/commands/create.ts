@@ -1,7 +1,7 @@
 /** tsrun create: spec → validate → plan, then cgroup, clone, sync, hooks, state. */
 import * as fs from "node:fs";
 import { resolve } from "node:path";
-import { TsrunError, sysError, errnoName } from "../errors.js";
+import { TsrunError, sysError } from "../errors.js";
 import type { Ctx } from "../context.js";
 import { loadSpec } from "../spec/load.js";
 import { compileInit, idmapPlan } from "../plan/compile.js";
@@ -10,7 +10,8 @@ import { validateId } from "../state/ids.js";
 import type { ContainerState, Handle } from "../state/store.js";
 import { readProcStat } from "../state/proc.js";
 import { newCgroupManager } from "../cgroup/manager.js";
-import { recvMsg, sendMsg } from "../sys/sync.js";
+import { drive, planFlags } from "../sync/driver.js";
+import { socketChannel } from "../sync/channel.js";
 import { runCreateHooks, checkHookPaths } from "../hooks.js";
 import { HOOK_POINT_IDMAP } from "../plan/hooks.js";
 import { ociState } from "../container.js";
@@ -18,7 +19,6 @@ import { writeIdMaps, hostRootIds } from "../userns.js";
 import { openStdioPipes, closeChildEnds, closeStdioPipes, type StdioPipes } from "./stdio-relay.js";
 import { openConsole, closeFd, listenFds } from "./foreground.js";
 import { listenerState, sendToListener } from "../seccomp/notify.js";
-import { recvMsgFd } from "../sys/fdmsg.js";
 import { setupDeathHint } from "../seccomp/diagnose.js";
 import { checkLsm } from "../plan/lsm.js";
 import { lsmHost } from "../lsm-host.js";
@@ -33,7 +33,6 @@ import { reopenDevNullStdio } from "../sys/devnull.js";
 import { cgroupMountView } from "../plan/cgroup-view.js";
 import { cgroupsPathFor } from "../cgroup/systemd-path.js";
 import { writePidFile } from "../pidfile.js";
-import { failureLine } from "../plan/failure.js";
 
 export interface CreateOptions {
   bundle?: string; pidFile?: string; consoleSocket?: string; pivot?: boolean; preserveFds?: string;
@@ -157,54 +156,35 @@ function createWith(ctx: Ctx, id: string, opts: CreateOptions, spec: ReturnType<
     st.initStartTime = readProcStat(pid)?.startTime ?? 0;
     h.write(st);
     fault("create-after-state-pid");
-    const flags = plan.buffer.readUInt32LE(32);
-    if (flags & 0x2) {                              // NEW_USERNS: the child asks for its maps
-      const m = recvMsg(syncFd);
-      if (m.type !== "maps-request") throw childFailure(m, plan.describe, "", plan.explain);
-      writeIdMaps(m.pid > 0 ? m.pid : pid, spec);
-      fault("create-after-maps");
-    }
-    cg.addProcess(pid, { v2: !r.inCgroup });
-    fault("create-after-cgroup-join");
-    try {
-      sendMsg(syncFd, { type: "go" });
-    } catch (e) {
-      // the child failed before waiting for GO (e.g. a namespace join): its report is queued
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code !== "EPIPE" && code !== "ECONNRESET") throw e;
-      throw childFailure(recvMsg(syncFd), plan.describe, "", plan.explain);
-    }
-    fault("create-after-go");
-    if (flags & 0x1) {                              // FORK_INIT: the grandchild is init
-      const m = recvMsg(syncFd);
-      if (m.type !== "pid") throw childFailure(m, plan.describe, "", plan.explain);
-      fault("create-after-init-pid");
-      void sys.waitpid(pid);                        // reap the intermediate
-      pid = m.pid;
-      st.pid = pid;
-      st.initStartTime = readProcStat(pid)?.startTime ?? 0;
-      h.write(st);
-      fault("create-after-state-init-pid");
-    }
-    for (;;) {
-      const m = recvMsgFd(syncFd);                  // recvmsg: a seccomp listener fd may ride along
-      if (m.type === "ready") break;
-      if (m.type === "hooks" && m.point >= HOOK_POINT_IDMAP) {          // an idmapped mount, from the host, in spec order
-        const idm = idmapPlan(spec, `/proc/${pid}/ns/mnt`, planOpts, m.point - HOOK_POINT_IDMAP);
-        if (idm) runHelperPlan(ctx, idm);
-        sendMsg(syncFd, { type: "hooks-done" });
-      } else if (m.type === "hooks") {
-        runCreateHooks(ctx, h.dir, spec, ociState(st, "created"));   // the child waits before pivot_root
-        sendMsg(syncFd, { type: "hooks-done" });
-      } else if (m.type === "seccomp-fd" && seccomp?.notify) {
-        try {
-          sendToListener(seccomp.listenerPath!, m.fd, listenerState(st.pid, seccomp.listenerMetadata, ociState(st, "creating")));
-        } finally { closeFd(m.fd); }
-      } else {
-        if (m.type === "seccomp-fd") closeFd(m.fd);
-        throw childFailure(m, plan.describe, m.type === "eof" ? setupDeathHint(pid, seccomp !== null) : "", plan.explain);
-      }
-    }
+    pid = drive(socketChannel(syncFd), {
+      pid, flags: planFlags(plan.buffer), end: "ready",
+      wording: { describe: plan.describe, explain: plan.explain, hint: (p) => setupDeathHint(p, seccomp !== null) },
+      steps: {
+        writeMaps: (p) => { writeIdMaps(p, spec); fault("create-after-maps"); },
+        joinCgroups: () => { cg.addProcess(pid, { v2: !r.inCgroup }); fault("create-after-cgroup-join"); },
+        sentGo: () => fault("create-after-go"),
+        initPid: (p) => {                           // FORK_INIT: the grandchild is init
+          fault("create-after-init-pid");
+          void sys.waitpid(pid);                    // reap the intermediate
+          pid = p;
+          st.pid = pid;
+          st.initStartTime = readProcStat(pid)?.startTime ?? 0;
+          h.write(st);
+          fault("create-after-state-init-pid");
+        },
+        hooks: (point) => {
+          if (point >= HOOK_POINT_IDMAP) {          // an idmapped mount, from the host, in spec order
+            const idm = idmapPlan(spec, `/proc/${pid}/ns/mnt`, planOpts, point - HOOK_POINT_IDMAP);
+            if (idm) runHelperPlan(ctx, idm);
+          } else {
+            runCreateHooks(ctx, h.dir, spec, ociState(st, "created"));   // the child waits before pivot_root
+          }
+        },
+        seccompFd: seccomp?.notify
+          ? (fd) => sendToListener(seccomp.listenerPath!, fd, listenerState(st.pid, seccomp.listenerMetadata, ociState(st, "creating")))
+          : undefined,
+      },
+    });
     fs.closeSync(syncFd);
     syncFd = -1;
     mark("create: init ready");
@@ -227,16 +207,6 @@ function createWith(ctx: Ctx, id: string, opts: CreateOptions, spec: ReturnType<
     h.remove();
     throw e;
   }
-}
-
-export function childFailure(m: ReturnType<typeof recvMsg>, describe: (i: number) => string, hint = "",
-  explain?: (i: number, errno: string, text: string) => string | undefined): TsrunError {
-  if (m.type === "error") {
-    if (m.text.startsWith("exec:")) return new TsrunError(`unable to start container process: ${m.text}`, errnoName(m.errno));
-    return new TsrunError(failureLine({ describe, explain: explain ?? (() => undefined) }, m.op, m.errno, m.text), errnoName(m.errno));
-  }
-  if (m.type === "eof") return new TsrunError(`container init exited during setup${hint}`);
-  return new TsrunError(`sync: unexpected message "${m.type}" from container init`);
 }
 
 export default function create(ctx: Ctx, id: string, opts: CreateOptions): number {

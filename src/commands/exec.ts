@@ -16,8 +16,9 @@ import { loadProcess, type Process, type Spec } from "../spec/load.js";
 import { compileExec } from "../plan/exec.js";
 import { compileSeccomp } from "../seccomp/compile.js";
 import { loadCgroupManager, type CgroupPaths } from "../cgroup/manager.js";
-import { recvMsg, sendMsg } from "../sys/sync.js";
-import { parsePreserveFds, childFailure } from "./create.js";
+import { drive, planFlags } from "../sync/driver.js";
+import { socketChannel } from "../sync/channel.js";
+import { parsePreserveFds } from "./create.js";
 import { writePidFile } from "../pidfile.js";
 import { checkPassedFds } from "../passed-fds.js";
 import { fault } from "../fault.js";
@@ -128,26 +129,27 @@ export default async function exec(ctx: Ctx, id: string, args: string[], o: Exec
     syncFd = r.syncFd;
     closeFd(r.pidfd);
     fault("exec-after-clone");
-    if (sub) {
-      const dirs = [...(r.inCgroup ? [] : [sub.v2]), ...Object.values(sub.v1)].filter((d): d is string => !!d);
-      for (const d of new Set(dirs)) {
-        try { fs.writeFileSync(join(d, "cgroup.procs"), String(pid)); } catch (e) { throw sysError("write", join(d, "cgroup.procs"), e); }
-      }
-    } else {
-      loadCgroupManager(st.cgroup).addProcess(pid, { v2: !r.inCgroup });
-    }
-    fault("exec-after-cgroup-join");
-    sendMsg(syncFd, { type: "go" });
-    fault("exec-after-go");
-    if (plan.buffer.readUInt32LE(32) & 0x1) {      // FORK_INIT: the grandchild is the process
-      const m = recvMsg(syncFd);
-      if (m.type !== "pid") throw childFailure(m, plan.describe);
-      fault("exec-after-init-pid");
-      await sys.waitpid(pid);
-      pid = m.pid;
-    }
-    const m = recvMsg(syncFd);
-    if (m.type !== "ready") throw childFailure(m, plan.describe);
+    let intermediate = 0;
+    const inCgroup = r.inCgroup;
+    pid = drive(socketChannel(syncFd), {
+      pid, flags: planFlags(plan.buffer), end: "ready", wording: { describe: plan.describe },
+      steps: {
+        joinCgroups: () => {
+          if (sub) {
+            const dirs = [...(inCgroup ? [] : [sub.v2]), ...Object.values(sub.v1)].filter((d): d is string => !!d);
+            for (const d of new Set(dirs)) {
+              try { fs.writeFileSync(join(d, "cgroup.procs"), String(pid)); } catch (e) { throw sysError("write", join(d, "cgroup.procs"), e); }
+            }
+          } else {
+            loadCgroupManager(st.cgroup).addProcess(pid, { v2: !inCgroup });
+          }
+          fault("exec-after-cgroup-join");
+        },
+        sentGo: () => fault("exec-after-go"),
+        initPid: (p) => { fault("exec-after-init-pid"); intermediate = pid; pid = p; },   // FORK_INIT: the grandchild is the process
+      },
+    });
+    if (intermediate) await sys.waitpid(intermediate);
     fault("exec-after-ready");
     closeFd(syncFd);
     syncFd = -1;

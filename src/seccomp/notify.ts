@@ -14,7 +14,8 @@
  *      ["seccompFd"], pid, metadata (listenerMetadata, left out when empty), state (the
  *      OCI state, status "creating")} — with the fd as SCM_RIGHTS; then closes its copy.
  *   4. Only then does it wait for READY. An unreachable listener fails create (and the
- *      usual cleanup leaves nothing).
+ *      usual cleanup leaves nothing). The sync driver (src/sync/driver.ts) receives the fd
+ *      and hands it to create, which calls sendToListener.
  *
  * What the agent sees: the fd lets it receive a notification for every syscall of the
  * container that the filter sends to NOTIFY, from step 1 on. Between the load and execve
@@ -26,8 +27,7 @@
  * (e.g. with SECCOMP_USER_NOTIF_FLAG_CONTINUE); until it does, that step of the setup waits.
  */
 import { TsrunError } from "../errors.js";
-import { closeFd, connectUnix, recvMsgFd, sendWithFd } from "../sys/fdmsg.js";
-import type { SyncMsg } from "../sys/sync.js";
+import { closeFd, connectUnix, sendWithFd } from "../sys/fdmsg.js";
 import { SPEC_VERSION_MAX } from "../version.js";
 
 export const SECCOMP_FD_NAME = "seccompFd";
@@ -54,21 +54,5 @@ export function sendToListener(listenerPath: string, listenerFd: number, stateJs
     throw e;
   } finally {
     closeFd(sock);
-  }
-}
-
-/**
- * The parent's part, between GO and READY: receive MSG_SECCOMP_FD (recvmsg: it carries the
- * fd) and pass the fd on to the listener. Any other message becomes `unexpected(m)`
- * (the child's error report, or EOF). Shared by create and, later, exec.
- */
-export function passListenerFd(syncFd: number, listenerPath: string, stateJson: string, unexpected: (m: SyncMsg) => Error): void {
-  const m = recvMsgFd(syncFd);
-  if (m.type !== "seccomp-fd") throw unexpected(m);
-  if (m.fd < 0) throw new TsrunError("sync: seccomp listener fd missing from the child's message");
-  try {
-    sendToListener(listenerPath, m.fd, stateJson);
-  } finally {
-    closeFd(m.fd);
   }
 }

@@ -1,11 +1,10 @@
 /**
- * koffi bindings for native/fdmsg.c (and tsrun_send_fd): a sync message that may carry an
- * fd, and a unix stream connection to a seccomp listener. Loaded lazily, only by create
- * when a profile uses SCMP_ACT_NOTIFY.
+ * koffi bindings for native/fdmsg.c (and tsrun_send_fd): a datagram that may carry an
+ * fd (every sync message is received this way), and a unix stream connection to a
+ * seccomp listener. Loaded lazily, on the first sync message.
  */
 import { checkErrno } from "../errors.js";
 import { libc as ffiLibc, libtsrun } from "./ffi.js";
-import { MSG_SIZE, decodeMsg, type SyncMsg } from "./sync.js";
 
 interface FdMsgLib {
   recvMsg(sock: number, buf: Buffer, len: number, fd: number[]): number;
@@ -29,25 +28,15 @@ function load(): FdMsgLib {
   return lib;
 }
 
-/** Like recvMsg, but with recvmsg(2): a "seccomp-fd" message comes with its fd (the caller closes it). */
-export function recvMsgFd(sock: number): SyncMsg {
-  const l = load();
-  const buf = Buffer.alloc(MSG_SIZE);
+/**
+ * recvmsg(2) of one datagram into buf: its length (0 at EOF) and the first fd that came
+ * with it (SCM_RIGHTS), else -1; the caller owns that fd. Only src/sync/channel.ts calls it.
+ */
+export function recvWithFd(sock: number, buf: Buffer): { n: number; fd: number } {
   const fd = [-1];
-  const n = l.recvMsg(sock, buf, MSG_SIZE, fd);
-  if (n < 0) {
-    checkErrno(n, "recvmsg", "sync socket");
-  }
-  let m: SyncMsg;
-  try {
-    m = decodeMsg(buf, n);
-  } catch (e) {
-    if (fd[0] >= 0) l.close(fd[0]);
-    throw e;
-  }
-  if (m.type === "seccomp-fd") return { type: "seccomp-fd", fd: fd[0] };
-  if (fd[0] >= 0) l.close(fd[0]);             // an fd on any other message is not ours to keep
-  return m;
+  const n = load().recvMsg(sock, buf, buf.length, fd);
+  if (n < 0) checkErrno(n, "recvmsg", "sync socket");
+  return { n, fd: fd[0] };
 }
 
 /** Connect to a unix stream socket: the fd, or a TsrunError `connect \`path\`: ERRNO`. */

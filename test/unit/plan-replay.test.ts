@@ -78,7 +78,7 @@ test("hooks, user namespace and unbindable root: the hook sync point and the for
   const spec = fixture("rootfs-hooks/config.json");
   const args = [...world(spec), "--fork-ret", "4243"];      // fork() answers as the parent: the startContainer hook's
   const r = replay(init(spec), args);
-  assert.match(r.calls, /^send\(5,type=15\)/m, "init asks the runtime to run the create hooks");
+  assert.match(r.calls, /^send\(5,HOOKS point=1 pid=0,0x4000\)/m, "init asks the runtime to run the create hooks");
   assert.match(r.calls, /^openat\(6,"start-state\.json"/m, "and opens the state the startContainer hook reads");
   assert.match(r.calls, /^fork\(\) = 4243\nwait4\(4243/m, "the startContainer hook runs and is waited for");
   golden("rootfs-hooks", init(spec), args);
