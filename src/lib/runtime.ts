@@ -62,8 +62,9 @@ export class Runtime {
   create(id: string, opts: RuntimeCreateOptions = {}): Promise<Container> {
     return guard("create", async () => {
       const ctx = await this.#context();
-      const { createContainer } = await import("../lifecycle/create.js");
+      const [{ createContainer }, { validateId }] = await Promise.all([import("../lifecycle/create.js"), import("../state/ids.js")]);
       const { subreaper, ...rest } = opts;
+      validateId(id);                                   // before the process-wide subreaper flag
       if (subreaper !== false) ctx.sys().setSubreaper();
       const c = createContainer(ctx, id, rest);
       c.h.close();
