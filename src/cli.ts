@@ -1,18 +1,17 @@
 /**
  * The command line, compatible with runc: global flags before the subcommand, one small module per
- * verb under src/commands/, imported only when that verb runs. argv is read by src/argv.ts, or by
+ * verb under src/commands/ (a thin adapter over the library, src/lib/), imported only when that verb runs. argv is read by src/argv.ts, or by
  * commander (src/commander.ts) for what that leaves: help, --version, errors.
  * Every failure is one line on stderr (and in --log), exit status 1, no stack trace.
  */
 import { Logger } from "./log.js";
 import { scanLogFlags } from "./log-flags.js";
 import { TsrunError } from "./errors.js";
-import { makeCtx, type Ctx } from "./context.js";
+import type { Runtime } from "./lib/runtime.js";
 import { parseArgv } from "./argv.js";
 import { mark } from "./profile.js";
-import { cgroupDriver } from "./cgroup/systemd-path.js";
 
-type Action = (ctx: Ctx, ...args: any[]) => Promise<number | void> | number | void;
+type Action = (rt: Runtime, ...args: any[]) => Promise<number | void> | number | void;
 
 /** The module that runs each command of src/flags.ts's COMMANDS, imported only when it runs. */
 const LOAD: Record<string, () => Promise<{ default: Action }>> = {
@@ -33,11 +32,14 @@ export async function main(argv: string[]): Promise<number> {
     const g = call.globals;
     log = new Logger({ file: g.log, format: g.logFormat, debug: !!g.debug });
     debug = !!g.debug;
-    if (g.systemdCgroup) cgroupDriver.systemd = true;  // slice:prefix:name cgroupsPath (src/cgroup/systemd-path.ts)
     mark("cli: argv parsed");
-    const [mod, { nativeSys }] = await Promise.all([LOAD[call.command](), import("./sys/native.js")]);
+    const [mod, { nativeSys }, { Runtime }] = await Promise.all([LOAD[call.command](), import("./sys/native.js"), import("./lib/runtime.js")]);
     mark(`cli: ${call.command} loaded`);
-    const r = await mod.default(makeCtx(g.root, log, g.rootless === true || g.rootless === "true", nativeSys), ...call.args);
+    const rt = new Runtime({
+      root: g.root, log, rootless: g.rootless === true || g.rootless === "true", sys: nativeSys,
+      cgroupDriver: g.systemdCgroup ? "systemd" : "cgroupfs",     // slice:prefix:name cgroupsPath (src/cgroup/systemd-path.ts)
+    });
+    const r = await mod.default(rt, ...call.args);
     return typeof r === "number" ? r : 0;
   } catch (e) {
     if (e instanceof TsrunError) {

@@ -5,11 +5,9 @@
  *   "machine.slice:libpod:ID"  ->  /machine.slice/libpod-ID.scope
  *   "a-b.slice:p:n"            ->  /a.slice/a-b.slice/p-n.scope
  *   ":tsrun:ID" or no path     ->  /system.slice/tsrun-ID.scope
- * Pure functions; the flag itself is recorded by the command line (src/cli.ts).
+ * Pure functions; the driver is chosen per Runtime (src/context.ts: systemdCgroup).
  */
 import { TsrunError } from "../errors.js";
-
-export const cgroupDriver = { systemd: false };
 
 const bad = (p: string, why: string): TsrunError =>
   new TsrunError(`config.json: linux.cgroupsPath: "${p}" is not a systemd "slice:prefix:name" path (--systemd-cgroup): ${why}`);
@@ -41,7 +39,7 @@ export function systemdCgroupPath(cgroupsPath: string | undefined, id: string): 
   return `${parent}/${prefix ? `${prefix}-` : ""}${name}.scope`;
 }
 
-/** linux.cgroupsPath as the cgroupfs driver should see it. */
-export function cgroupsPathFor(cgroupsPath: string | undefined, id: string): string | undefined {
-  return cgroupDriver.systemd ? systemdCgroupPath(cgroupsPath, id) : cgroupsPath;
+/** linux.cgroupsPath as the cgroupfs driver should see it, under the systemd driver or not. */
+export function cgroupsPathFor(cgroupsPath: string | undefined, id: string, systemd: boolean): string | undefined {
+  return systemd ? systemdCgroupPath(cgroupsPath, id) : cgroupsPath;
 }

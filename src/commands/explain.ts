@@ -1,41 +1,10 @@
-/**
- * tsrun explain: the compiled plan of a bundle, op by op with the config member each came from, the
- * cgroup writes and the hooks (src/plan/explain.ts). It reads the bundle, stats bind sources and
- * reads /proc/self/mountinfo; it creates nothing: no state dir, no cgroup, no process.
- */
-import { statSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
-import type { Ctx } from "../context.js";
-import { loadSpec } from "../spec/load.js";
-import { compileSeccomp } from "../seccomp/compile.js";
-import { explain, explainText } from "../plan/explain.js";
-import type { HostView } from "../plan/compile.js";
-import { hasOwnMountNs } from "../plan/no-mountns.js";
-import { mountPointIn } from "../host-mounts.js";
-import { parseMountinfo, cgroupMode } from "../cgroup/mountinfo.js";
+/** tsrun explain [--bundle DIR] [--format text|json]: what create would do with a bundle; creates nothing. */
+import type { Runtime } from "../lib/index.js";
+import { explainText } from "../lib/explain-text.js";
+import { writeStdout } from "../out.js";
 
-const host: HostView = {
-  sourceKind: (p) => { try { return statSync(p).isDirectory() ? "dir" : "file"; } catch { return undefined; } },
-};
-
-/** The driver create would pick: v2 on a cgroup2-only host, v1 on a hybrid or legacy one. */
-function cgroupVersion(): "v1" | "v2" {
-  let text = "";
-  try { text = readFileSync("/proc/self/mountinfo", "utf8"); } catch { /* no /proc: say v2 */ }
-  const mode = cgroupMode(parseMountinfo(text));
-  return mode === "hybrid" || mode === "legacy" ? "v1" : "v2";
-}
-
-export default function explainCmd(ctx: Ctx, opts: { bundle?: string; format?: string }): number {
-  const bundle = resolve(opts.bundle ?? ".");
-  const spec = loadSpec(bundle);
-  const sc = spec.linux?.seccomp ? compileSeccomp(spec.linux.seccomp) : undefined;
-  const data = explain(spec, {
-    bundle, rootfs: resolve(bundle, spec.root!.path), noPivot: false, host, cgroupVersion: cgroupVersion(),
-    seccomp: sc ? { filter: sc.filter, flags: sc.flags, notify: sc.notify } : undefined,
-    // without a mount namespace create binds the rootfs into the container's state dir: named, not made
-    mountAt: hasOwnMountNs(spec) ? undefined : mountPointIn(join(ctx.root, "<container-id>")),
-  });
-  process.stdout.write(opts.format === "json" ? JSON.stringify(data, null, 2) + "\n" : explainText(data));
+export default async function explain(rt: Runtime, opts: { bundle?: string; format?: string }): Promise<number> {
+  const data = await rt.explain(opts.bundle);
+  writeStdout(opts.format === "json" ? JSON.stringify(data, null, 2) + "\n" : explainText(data));
   return 0;
 }

@@ -1,16 +1,7 @@
-/** tsrun resume ID: thaw a paused container; anything else is refused as runc refuses it. */
-import { TsrunError } from "../errors.js";
-import type { Ctx } from "../context.js";
-import { load } from "../container.js";
-import { loadCgroupManager } from "../cgroup/manager.js";
+/** tsrun resume ID: thaw a paused container. */
+import type { Runtime } from "../lib/index.js";
 
-export default function resume(ctx: Ctx, id: string): number {
-  const { h, st, status } = load(ctx, id);
-  try {
-    if (status !== "paused") throw new TsrunError("container not paused");
-    loadCgroupManager(st.cgroup).thaw();
-    return 0;
-  } finally {
-    h.close();
-  }
+export default async function resume(rt: Runtime, id: string): Promise<number> {
+  await rt.container(id).resume();
+  return 0;
 }

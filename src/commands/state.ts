@@ -1,10 +1,8 @@
-import type { Ctx } from "../context.js";
-import { load, ociState } from "../container.js";
+/** tsrun state ID: the OCI state object, indented as runc prints it. */
+import type { Runtime } from "../lib/index.js";
 import { writeStdout } from "../out.js";
 
-export default function state(ctx: Ctx, id: string): number {
-  const { h, st, status } = load(ctx, id, "none");
-  h.close();
-  writeStdout(JSON.stringify(ociState(st, status), null, 2) + "\n");
+export default async function state(rt: Runtime, id: string): Promise<number> {
+  writeStdout(JSON.stringify(await rt.container(id).state(), null, 2) + "\n");
   return 0;
 }

@@ -5,6 +5,7 @@
  */
 import { TsrunError, errnoName, errnoText, checkErrno } from "../errors.js";
 import { koffi as ffiKoffi, libc as ffiLibc, libtsrun, initBytes } from "./ffi.js";
+import { socketChannel } from "../sync/channel.js";
 import type { Sys, SpawnInput, SpawnResult, WaitResult } from "./types.js";
 
 const SYS_pidfd_open = 434;
@@ -125,6 +126,7 @@ export function nativeSys(): Sys {
     detachMount(path) {
       if (c.umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) < 0) fail("umount", path);
     },
+    syncChannel: socketChannel,
   };
   return cached;
 }

@@ -5,6 +5,8 @@
  *
  * Every method throws TsrunError naming the operation, object and errno on failure.
  */
+import type { SyncChannel } from "../sync/channel.js";
+
 export interface SpawnInput {
   plan: Buffer;
   cgroupFd: number;      // -1: no CLONE_INTO_CGROUP
@@ -41,6 +43,8 @@ export interface Sys {
   dup2(from: number, to: number): void;
   /** umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW): the top mount at path and everything under it */
   detachMount(path: string): void;
+  /** the parent's end of the sync protocol over spawn's syncFd (src/sync/channel.ts); a fake scripts the child here */
+  syncChannel(syncFd: number): SyncChannel;
 }
 
 /** Decode a raw wait status the way shells do: exit code, or 128+signal. */

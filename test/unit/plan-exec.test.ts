@@ -9,7 +9,7 @@ import { compileExec } from "../../src/plan/exec.js";
 import { compileInit } from "../../src/plan/compile.js";
 import { dumpPlan } from "../../src/plan/builder.js";
 import { PlanFlag } from "../../src/plan/ops.js";
-import { execProcess } from "../../src/commands/exec.js";
+import { execProcess } from "../../src/lifecycle/exec-process.js";
 import { repoRoot } from "../helpers/rootfs.js";
 
 const fixture = (f: string): string => readFileSync(join(repoRoot, "spec-fixtures", "clients", f), "utf8");

@@ -91,12 +91,15 @@ export function ptySession(master: number): { done: Promise<void>; stop: () => v
   return { done, stop };
 }
 
-/** After the exit: give the proxy a moment to copy the last output, then stop regardless. */
-export async function endSession(s: { done: Promise<void>; stop: () => void }): Promise<void> {
+/**
+ * After the exit: give the proxy a moment to copy the last output, then stop regardless.
+ * A process left behind still holds the slave, and the proxy thread would keep the caller
+ * alive: `stuck` is called then (the command line exits; the library never does).
+ */
+export async function endSession(s: { done: Promise<void>; stop: () => void }, stuck?: () => void): Promise<void> {
   const finished = await Promise.race([s.done.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 2000).unref())]);
   s.stop();
-  // a process left behind still holds the slave: the proxy thread would keep us alive
-  if (!finished) setTimeout(() => process.exit(), 50).unref();
+  if (!finished) stuck?.();
 }
 
 /**

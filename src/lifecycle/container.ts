@@ -1,25 +1,35 @@
 /**
- * Loading a container (state + derived status) and tearing one down: shared by
- * start, state, kill, delete, run and list.
+ * Loading a container (state + derived status) and tearing one down: shared by the
+ * lifecycle modules. Cgroup managers come from the context's factory when it has one.
  */
-import { fault } from "./fault.js";
-import { TsrunError } from "./errors.js";
-import type { Ctx } from "./context.js";
-import type { ContainerState, Handle } from "./state/store.js";
-import { deriveStatus, isAlive, type Status } from "./state/status.js";
-import { readProcStat, sleepMs } from "./state/proc.js";
-import { loadCgroupManager } from "./cgroup/manager.js";
-import { runHooks } from "./hooks.js";
-import { detachContainerRoot } from "./host-mounts.js";
-import { hasOwnMountNs } from "./plan/no-mountns.js";
+import { fault } from "../fault.js";
+import { TsrunError } from "../errors.js";
+import type { Ctx } from "../context.js";
+import type { ContainerState, Handle } from "../state/store.js";
+import { deriveStatus, isAlive, type Status } from "../state/status.js";
+import { readProcStat, sleepMs } from "../state/proc.js";
+import { loadCgroupManager, newCgroupManager, type CgroupManager, type CgroupPaths, type NewOptions } from "../cgroup/manager.js";
+import { runHooks } from "../hooks.js";
+import { detachContainerRoot } from "../host-mounts.js";
+import { hasOwnMountNs } from "../plan/no-mountns.js";
 
 export interface Loaded { h: Handle; st: ContainerState; status: Status }
 
-export function statusOf(h: Handle, st: ContainerState): Status {
+/** The cgroup manager of an existing container. */
+export function loadCg(ctx: Ctx, paths: CgroupPaths): CgroupManager {
+  return ctx.cgroups ? ctx.cgroups.load(paths) : loadCgroupManager(paths);
+}
+
+/** The cgroup manager of a container being created. */
+export function newCg(ctx: Ctx, opts: NewOptions): CgroupManager {
+  return ctx.cgroups ? ctx.cgroups.create(opts) : newCgroupManager(opts);
+}
+
+export function statusOf(ctx: Ctx, h: Handle, st: ContainerState): Status {
   const proc = readProcStat(st.pid);
   let frozen = false;
   if (isAlive(st.initStartTime, proc) && st.phase === "created") {
-    try { frozen = loadCgroupManager(st.cgroup).state() === "frozen"; } catch { frozen = false; }
+    try { frozen = loadCg(ctx, st.cgroup).state() === "frozen"; } catch { frozen = false; }
   }
   return deriveStatus({ phase: st.phase, pid: st.pid, startTime: st.initStartTime, proc, fifoExists: h.fifoExists(), frozen });
 }
@@ -28,7 +38,7 @@ export function load(ctx: Ctx, id: string, lock: "ex" | "none" = "ex"): Loaded {
   const h = ctx.store().open(id, lock);
   try {
     const st = h.read();
-    return { h, st, status: statusOf(h, st) };
+    return { h, st, status: statusOf(ctx, h, st) };
   } catch (e) {
     h.close();
     throw e;
@@ -48,7 +58,7 @@ export function ociState(st: ContainerState, status: Status): Record<string, unk
 
 /** SIGKILL everything in the container and wait (bounded) until init is gone. */
 export function killAndWait(ctx: Ctx, st: ContainerState): void {
-  const cg = loadCgroupManager(st.cgroup);
+  const cg = loadCg(ctx, st.cgroup);
   try { cg.killAll(9); } catch { /* fall back to the init pid below */ }
   if (isAlive(st.initStartTime, readProcStat(st.pid))) {
     try {
@@ -69,7 +79,7 @@ export function killAndWait(ctx: Ctx, st: ContainerState): void {
 /** Remove everything the container owns: poststop hooks, cgroup, state dir. */
 export function destroy(ctx: Ctx, l: Loaded): void {
   if (l.st.phase === "created") runHooks(ctx, l.st.spec.hooks?.poststop, "poststop", ociState(l.st, "stopped"), { failIsError: false });
-  const cg = loadCgroupManager(l.st.cgroup);
+  const cg = loadCg(ctx, l.st.cgroup);
   // Without its own pid namespace a stopped container can leave processes behind (runc kills them).
   let left: number[] = [];
   try { left = cg.pids(); } catch { left = []; }

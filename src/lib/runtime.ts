@@ -1,0 +1,106 @@
+/**
+ * The library's entry: one Runtime per state root. It holds its own context (root, logger,
+ * cgroup driver, the kernel interface) and nothing global; it never writes stdout and never
+ * exits the process. Every tsrun command is a thin adapter over it.
+ */
+import { makeCtx, type Ctx, type LogSink, type CgroupFactory } from "../context.js";
+import type { Sys } from "../sys/types.js";
+import type { CreateOptions } from "../lifecycle/create.js";
+import type { RunOptions } from "../lifecycle/run.js";
+import type { OciState } from "../lifecycle/query.js";
+import type { Explained } from "../plan/explain.js";
+import { Container } from "./container.js";
+import { guard } from "./errors.js";
+
+export interface RuntimeOptions {
+  /** the state directory, as `tsrun --root` (default /run/tsrun) */
+  root?: string;
+  /** where warnings and debug lines go; default: nowhere */
+  log?: LogSink;
+  /** "systemd": linux.cgroupsPath is "slice:prefix:name", as with `--systemd-cgroup` */
+  cgroupDriver?: "cgroupfs" | "systemd";
+  rootless?: boolean;
+  /** @internal tests: the kernel interface (default: the native one, libtsrun through koffi) */
+  sys?: () => Sys;
+  /** @internal tests: how cgroup managers are made */
+  cgroups?: CgroupFactory;
+}
+
+export interface RuntimeCreateOptions extends Omit<CreateOptions, "foreground"> {
+  /**
+   * Become a child subreaper (default true) so that wait() gets init's exit status even when
+   * init is forked inside a new pid namespace. A process-wide setting: false leaves it alone.
+   */
+  subreaper?: boolean;
+}
+
+const QUIET: LogSink = { error() {}, warn() {}, debug() {} };
+
+export class Runtime {
+  readonly root: string;
+  readonly log: LogSink;
+  #opts: RuntimeOptions;
+  #ctx?: Ctx;
+
+  constructor(opts: RuntimeOptions = {}) {
+    this.#opts = opts;
+    this.root = opts.root ?? "/run/tsrun";
+    this.log = opts.log ?? QUIET;
+  }
+
+  #ctxOf = (): Promise<Ctx> => this.#context();
+
+  async #context(): Promise<Ctx> {
+    if (this.#ctx) return this.#ctx;
+    const sys = this.#opts.sys ?? (await import("../sys/native.js")).nativeSys;
+    return (this.#ctx ??= makeCtx({
+      root: this.root, log: this.log, rootless: this.#opts.rootless, systemdCgroup: this.#opts.cgroupDriver === "systemd",
+      sys, cgroups: this.#opts.cgroups,
+    }));
+  }
+
+  /** Create a container from a bundle: it waits, "created", until start(). Nothing is left behind on failure. */
+  create(id: string, opts: RuntimeCreateOptions = {}): Promise<Container> {
+    return guard("create", async () => {
+      const ctx = await this.#context();
+      const [{ createContainer }, { validateId }] = await Promise.all([import("../lifecycle/create.js"), import("../state/ids.js")]);
+      const { subreaper, ...rest } = opts;
+      validateId(id);                                   // before the process-wide subreaper flag
+      if (subreaper !== false) ctx.sys().setSubreaper();
+      const c = createContainer(ctx, id, rest);
+      c.h.close();
+      return new Container(this.#ctxOf, id, subreaper !== false ? c.pid : 0);
+    });
+  }
+
+  /** An existing container; fails with code ENOTFOUND when there is none. */
+  get(id: string): Promise<Container> {
+    return guard("get", async () => {
+      (await import("../lifecycle/query.js")).containerState(await this.#context(), id);
+      return new Container(this.#ctxOf, id);
+    });
+  }
+
+  /** The container named `id`, unchecked: each call fails with ENOTFOUND while there is none. */
+  container(id: string): Container {
+    return new Container(this.#ctxOf, id);
+  }
+
+  /** The OCI state of every container under the root. */
+  list(): Promise<OciState[]> {
+    return guard("list", async () => (await import("../lifecycle/query.js")).listContainers(await this.#context()));
+  }
+
+  /** What create would do with a bundle (the plan op by op, cgroup writes, hooks), without creating anything. */
+  explain(bundle?: string): Promise<Explained> {
+    return guard("explain", async () => (await import("../lifecycle/explain.js")).explainBundle(await this.#context(), bundle));
+  }
+
+  /**
+   * create + start + wait + delete in the foreground, as `tsrun run`: this process's signals are
+   * forwarded to init and its stdio relayed (or its terminal proxied). Resolves with the exit status.
+   */
+  run(id: string, opts: RunOptions = {}): Promise<number> {
+    return guard("run", async () => (await import("../lifecycle/run.js")).runContainer(await this.#context(), id, opts));
+  }
+}
