@@ -10,7 +10,6 @@ import type { Spec } from "./spec/schema.js";
 import { PlanBuilder } from "./plan/builder.js";
 import { Op, PlanFlag, NAMESPACES } from "./plan/ops.js";
 import { drive, planFlags } from "./sync/driver.js";
-import { socketChannel } from "./sync/channel.js";
 import { mapText } from "./userns.js";
 import { sysError } from "./errors.js";
 import type { Plan } from "./plan/builder.js";
@@ -41,7 +40,7 @@ export function startIdmapHelpers(ctx: Ctx, spec: Spec): IdmapHelpers {
       if (r.pidfd >= 0) fs.closeSync(r.pidfd);
       helpers.push({ pid: r.pid, fd: r.syncFd });
       // maps request -> write the mount's maps -> GO -> it waits at its hook point, unanswered
-      drive(socketChannel(r.syncFd), {
+      drive(ctx.sys().syncChannel(r.syncFd), {
         pid: r.pid, flags: planFlags(plan.buffer), end: "first-hook",
         wording: { who: `mounts[${i}]: idmap helper`, describe: (op) => `mounts[${i}]: idmap helper: ${plan.describe(op)}` },
         steps: {
@@ -67,7 +66,7 @@ export function runHelperPlan(ctx: Ctx, plan: Plan): void {
   const r = ctx.sys().spawn({ plan: plan.buffer, cgroupFd: -1, stateDirFd: -1, consoleFd: -1, preserveFds: 0 });
   if (r.pidfd >= 0) fs.closeSync(r.pidfd);
   try {
-    drive(socketChannel(r.syncFd), { pid: r.pid, flags: planFlags(plan.buffer), end: "exit", wording: { who: "idmap helper", describe: plan.describe, explain: plan.explain }, steps: {} });
+    drive(ctx.sys().syncChannel(r.syncFd), { pid: r.pid, flags: planFlags(plan.buffer), end: "exit", wording: { who: "idmap helper", describe: plan.describe, explain: plan.explain }, steps: {} });
   } finally {
     fs.closeSync(r.syncFd);
     void ctx.sys().waitpid(r.pid).catch(() => undefined);
