@@ -351,6 +351,8 @@ int mnt_mount(struct xst *st, const struct tsrun_op *op)
     r = fd;
     goto out;
   }
+  if (!is_root && (r = mchk_proc_dest(st, fd, bind ? srcfd : -1, x_str(st, op->s[2]), g_dest)) < 0)
+    goto out;
   r = s->mount(bind ? x_fd_path(g_src, srcfd) : src, mnt_target(st, fd, g_dest), x_str(st, op->s[2]),
                op->a, x_str(st, op->s[3]));
   xclose(st, &fd);
