@@ -15,11 +15,8 @@
  * ~25 ms of a call's start-up). `require("./schema.js")` is written out so that Bun's compiler embeds
  * the schema lazily; node (>= 20.19) requires the ES module the same way.
  *
- * Checks done here on top of the schema:
- *   - a namespace type appears at most once:  linux.namespaces[3].type: duplicate namespace "pid"
- *   - no string (or object key) under process, root, mounts, hooks, hostname, domainname
- *     or linux contains a NUL byte, since those end up as C strings:  root.path: contains a NUL byte
- *     (annotations and unknown top-level members are not checked).
+ * On top of the schema, the rules of semantic.ts (relations between members, NUL bytes) are
+ * worded the same way.
  */
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -27,6 +24,7 @@ import { TsrunError, sysError } from "../errors.js";
 import type { Process, Spec } from "./schema.js";
 import { checkDepth } from "./depth.js";
 import { validProcess, validSpec } from "./fast-check.generated.js";
+import { processProblem, specProblem } from "./semantic.js";
 
 export type { Process, Spec } from "./schema.js";
 
@@ -87,52 +85,12 @@ function validate<T>(fast: (v: unknown) => boolean, which: "specSchema" | "proce
   return r.data as T;
 }
 
-/**
- * Path (relative to `value`) of the first string or key containing a NUL byte, or null. The path is
- * built only on the way back out, so the common case (no NUL) allocates nothing per node.
- */
-function findNul(value: unknown): PropertyKey[] | null {
-  if (typeof value === "string") return value.includes("\0") ? [] : null;
-  if (value === null || typeof value !== "object") return null;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const p = findNul(value[i]);
-      if (p) { p.unshift(i); return p; }
-    }
-    return null;
-  }
-  for (const k of Object.keys(value)) {
-    if (k.includes("\0")) return [k];
-    const p = findNul((value as Record<string, unknown>)[k]);
-    if (p) { p.unshift(k); return p; }
-  }
-  return null;
-}
-
-function checkNul(doc: Record<string, unknown>, members: readonly string[] | null, file: string, base: PropertyKey[]): void {
-  for (const key of members ?? Object.keys(doc)) {
-    if (!(key in doc)) continue;
-    const p = findNul(doc[key]);
-    if (p) fail(file, [...base, key, ...p], "contains a NUL byte");
-  }
-}
-
-const C_STRING_MEMBERS = ["root", "mounts", "process", "hostname", "domainname", "hooks", "linux"] as const;
-
-function checkSpec(spec: Spec, file: string): void {
-  const seen = new Set<string>();
-  spec.linux?.namespaces?.forEach((ns, i) => {
-    if (seen.has(ns.type)) fail(file, ["linux", "namespaces", i, "type"], `duplicate namespace ${JSON.stringify(ns.type)}`);
-    seen.add(ns.type);
-  });
-  checkNul(spec as Record<string, unknown>, C_STRING_MEMBERS, file, []);
-}
-
 /** Validate the text of a config.json; `file` is the name used as the message prefix. */
 export function parseSpec(text: string, file = "config.json"): Spec {
   checkDepth(text, file);
   const spec = validate<Spec>(validSpec, "specSchema", parseJson(text, file), file);
-  checkSpec(spec, file);
+  const p = specProblem(spec);
+  if (p) fail(file, p[0], p[1]);
   return spec;
 }
 
@@ -140,7 +98,8 @@ export function parseSpec(text: string, file = "config.json"): Spec {
 export function parseProcess(text: string, file = "process.json"): Process {
   checkDepth(text, file);
   const proc = validate<Process>(validProcess, "processSchema", parseJson(text, file), file);
-  checkNul(proc as Record<string, unknown>, null, file, []);
+  const p = processProblem(proc);
+  if (p) fail(file, p[0], p[1]);
   return proc;
 }
 
