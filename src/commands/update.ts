@@ -14,7 +14,7 @@ function readResources(src: string): LinuxResources {
   } catch (e) {
     throw sysError("open", src === "-" ? "stdin" : src, e);
   }
-  return resourcesFromJson(text, src === "-" ? "stdin" : src);
+  return resourcesFromJson(text, src);
 }
 
 export default function update(ctx: Ctx, id: string, flags: UpdateFlags): number {

@@ -561,3 +561,7 @@ export function validSpec(v: unknown): boolean {
 export function validProcess(v: unknown): boolean {
   return f8(v);
 }
+
+export function validResources(v: unknown): boolean {
+  return f35(v);
+}

@@ -21,9 +21,9 @@
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { TsrunError, sysError } from "../errors.js";
-import type { Process, Spec } from "./schema.js";
+import type { LinuxResources, Process, Spec } from "./schema.js";
 import { checkDepth } from "./depth.js";
-import { validProcess, validSpec } from "./fast-check.generated.js";
+import { validProcess, validResources, validSpec } from "./fast-check.generated.js";
 import { processProblem, specProblem } from "./semantic.js";
 
 export type { Process, Spec } from "./schema.js";
@@ -75,7 +75,7 @@ function zodSchemas(): Schemas {
     : process.getBuiltinModule("node:module").createRequire(import.meta.url)("./schema.js")); // as in sys/ffi.ts: loaded only here
 }
 
-function validate<T>(fast: (v: unknown) => boolean, which: "specSchema" | "processSchema", doc: unknown, file: string): T {
+function validate<T>(fast: (v: unknown) => boolean, which: "specSchema" | "processSchema" | "resourcesSchema", doc: unknown, file: string): T {
   if (fast(doc)) return doc as T;
   const r = zodSchemas()[which].safeParse(doc);
   if (!r.success) {
@@ -101,6 +101,29 @@ export function parseProcess(text: string, file = "process.json"): Process {
   const p = processProblem(proc);
   if (p) fail(file, p[0], p[1]);
   return proc;
+}
+
+/** JSON null as Go's decoder reads it into runc's structs: the member is absent. */
+function dropNulls(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(dropNulls);
+  if (v === null || typeof v !== "object") return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) if (x !== null) out[k] = dropNulls(x);
+  return out;
+}
+
+/**
+ * Validate the text of an `update -r` document (a linux.resources object, as runc takes it; a null
+ * member counts as absent). `file` prefixes messages: `update -r <file>: memory.limit: ...`.
+ */
+export function parseResources(text: string, file: string): LinuxResources {
+  checkDepth(text, file);
+  return checkResources(dropNulls(parseJson(text, file)), file);
+}
+
+/** Check a linux.resources object built in memory (from `update`'s flags); `what` prefixes messages. */
+export function checkResources(res: unknown, what: string): LinuxResources {
+  return validate<LinuxResources>(validResources, "resourcesSchema", res, what);
 }
 
 function readText(path: string): string {
