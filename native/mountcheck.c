@@ -158,12 +158,32 @@ static const char *in_root(struct xst *st, long fd)
   return p[n] ? p + n : "/";
 }
 
+static long proc_refusal(struct xst *st, const char *rel, const char *why, const char *at)
+{
+  struct sbuf b;
+  sb_init(&b, m_detail, sizeof m_detail);
+  sb_str(&b, "\"/");
+  sb_str(&b, rel);
+  sb_str(&b, "\" ");
+  sb_str(&b, why);
+  if (at && strcmp(at + 1, rel)) {
+    sb_str(&b, " (resolved to ");
+    sb_str(&b, at);
+    sb_str(&b, ")");
+  }
+  return x_fail(st, -EPERM, m_detail);
+}
+
+long mchk_proc_parent(struct xst *st, long pfd, const char *rel)
+{
+  return on_fs(st, (int)pfd, PROC_MAGIC) ? proc_refusal(st, rel, "cannot be mounted because it is inside /proc", NULL) : 0;
+}
+
 long mchk_proc_dest(struct xst *st, long fd, long srcfd, const char *fstype, const char *rel)
 {
   const struct tsrun_sys *s = st->sys;
   struct stat sb;
   const char *at, *why;
-  struct sbuf b;
   int i;
 
   if (!on_fs(st, (int)fd, PROC_MAGIC))
@@ -183,17 +203,7 @@ long mchk_proc_dest(struct xst *st, long fd, long srcfd, const char *fstype, con
         return 0;
     why = "cannot be mounted because it is inside /proc";
   }
-  sb_init(&b, m_detail, sizeof m_detail);
-  sb_str(&b, "\"/");
-  sb_str(&b, rel);
-  sb_str(&b, "\" ");
-  sb_str(&b, why);
-  if (at && strcmp(at + 1, rel)) {
-    sb_str(&b, " (resolved to ");
-    sb_str(&b, at);
-    sb_str(&b, ")");
-  }
-  return x_fail(st, -EPERM, m_detail);
+  return proc_refusal(st, rel, why, at);
 }
 
 long mchk_mount_point(struct xst *st, const char *rel, int create)

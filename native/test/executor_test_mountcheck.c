@@ -197,6 +197,30 @@ TEST(mount_under_proc_dir_before_proc_allowed)
   CHECK(has_line("mount(\"/proc/self/fd/"));
 }
 
+/* a file bind (/dev/null on /proc/kcore) is refused before make_file tries to create on proc */
+TEST(file_bind_on_proc_file_refused_before_creating)
+{
+  proc_rootfs();
+  pb_init(&P);
+  pb_op1(&P, OP_OPEN_ROOT, 0, "/rootfs");
+  mount_op("/host/uptime", "/proc/kcore", "bind", OPF_BIND)->a = MS_BIND;
+  CHECK(run(&P) == -EPERM);
+  CHECK(!strcmp(ctx.err_text, "\"/proc/kcore\" cannot be mounted because it is inside /proc"));
+  CHECK(!has_line("mount("));
+}
+
+/* a file this kernel's proc lacks: its parent is on proc, so it is inside /proc all the same */
+TEST(file_bind_on_missing_proc_file_refused)
+{
+  proc_rootfs();
+  pb_init(&P);
+  pb_op1(&P, OP_OPEN_ROOT, 0, "/rootfs");
+  mount_op("/host/uptime", "/proc/nosuch", "bind", OPF_BIND)->a = MS_BIND;
+  CHECK(run(&P) == -EPERM);
+  CHECK(!strcmp(ctx.err_text, "\"/proc/nosuch\" cannot be mounted because it is inside /proc"));
+  CHECK(!has_line("mount("));
+}
+
 static void mountcheck_tests(void)
 {
   RUN(proc_mount_point_symlink_refused);
@@ -210,4 +234,6 @@ static void mountcheck_tests(void)
   RUN(lxcfs_file_bind_and_proc_on_proc_allowed);
   RUN(non_proc_on_proc_root_refused);
   RUN(mount_under_proc_dir_before_proc_allowed);
+  RUN(file_bind_on_proc_file_refused_before_creating);
+  RUN(file_bind_on_missing_proc_file_refused);
 }
