@@ -16,6 +16,12 @@
  *   missing below a directory on that filesystem (/proc/sched_debug). Any other
  *   failure is an error, never a skip. With a = 0 the path is an ordinary one of
  *   the image: resolved inside the root following its symlinks, missing is fine.
+ *
+ * - Every OP_MOUNT, on the fd it is about to mount on (runc's checkProcMount, done where
+ *   no symlink changed after a check, or planted by an earlier mount, can move it): a
+ *   destination on a procfs is refused unless it is the root of a procfs and the mount
+ *   is proc or a bind of a procfs root, or it is one of the files lxcfs emulates. A
+ *   destination that is not on proc yet is fine: a later proc mount hides it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -119,6 +125,85 @@ out:
   if (dir >= 0)
     s->close((int)dir);
   return fd;
+}
+
+#define PROC_MAGIC 0x9fa0UL
+static const char *const lxcfs_files[] = {
+  "/proc/cpuinfo", "/proc/diskstats", "/proc/meminfo", "/proc/stat", "/proc/swaps", "/proc/uptime",
+  "/proc/loadavg", "/proc/slabinfo", "/proc/net/dev", "/proc/sys/kernel/ns_last_pid", NULL,
+};
+static char m_link[X_PATH_MAX], m_rootlink[X_PATH_MAX];
+
+/* The path of fd as a NUL-terminated string in buf (readlink of /proc/self/fd/N), or NULL. */
+static const char *fd_link(struct xst *st, long fd, char *buf)
+{
+  char p[X_FD_PATH_MAX];
+  long n = st->sys->readlinkat(AT_FDCWD, x_fd_path(p, fd), buf, X_PATH_MAX - 1);
+  if (n < 0)
+    return NULL;
+  buf[n] = 0;
+  return buf;
+}
+
+/* "/proc/meminfo": fd's path inside the root, or NULL when it cannot be told. */
+static const char *in_root(struct xst *st, long fd)
+{
+  const char *p = fd_link(st, fd, m_link), *r = fd_link(st, st->rootfd, m_rootlink);
+  size_t n;
+  if (!p || !r)
+    return NULL;
+  n = strcmp(r, "/") ? strlen(r) : 0;
+  if (strncmp(p, r, n) || (p[n] && p[n] != '/'))
+    return NULL;
+  return p[n] ? p + n : "/";
+}
+
+static long proc_refusal(struct xst *st, const char *rel, const char *why, const char *at)
+{
+  struct sbuf b;
+  sb_init(&b, m_detail, sizeof m_detail);
+  sb_str(&b, "\"/");
+  sb_str(&b, rel);
+  sb_str(&b, "\" ");
+  sb_str(&b, why);
+  if (at && strcmp(at + 1, rel)) {
+    sb_str(&b, " (resolved to ");
+    sb_str(&b, at);
+    sb_str(&b, ")");
+  }
+  return x_fail(st, -EPERM, m_detail);
+}
+
+long mchk_proc_parent(struct xst *st, long pfd, const char *rel)
+{
+  return on_fs(st, (int)pfd, PROC_MAGIC) ? proc_refusal(st, rel, "cannot be mounted because it is inside /proc", NULL) : 0;
+}
+
+long mchk_proc_dest(struct xst *st, long fd, long srcfd, const char *fstype, const char *rel)
+{
+  const struct tsrun_sys *s = st->sys;
+  struct stat sb;
+  const char *at, *why;
+  int i;
+
+  if (!on_fs(st, (int)fd, PROC_MAGIC))
+    return 0;
+  if (s->fstat((int)fd, &sb) == 0 && sb.st_ino == 1) { /* the root of a procfs */
+    if (srcfd < 0 && fstype && !strcmp(fstype, "proc"))
+      return 0;
+    if (srcfd >= 0 && on_fs(st, (int)srcfd, PROC_MAGIC) && s->fstat((int)srcfd, &sb) == 0 && sb.st_ino == 1)
+      return 0;
+    why = srcfd >= 0 && on_fs(st, (int)srcfd, PROC_MAGIC) ? "cannot be mounted because its source is not the root of a procfs"
+                                                           : "cannot be mounted because it is not of type proc";
+    at = NULL;
+  } else {
+    at = in_root(st, fd);
+    for (i = 0; at && lxcfs_files[i]; i++)
+      if (!strcmp(at, lxcfs_files[i]))
+        return 0;
+    why = "cannot be mounted because it is inside /proc";
+  }
+  return proc_refusal(st, rel, why, at);
 }
 
 long mchk_mount_point(struct xst *st, const char *rel, int create)

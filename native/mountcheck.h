@@ -17,5 +17,10 @@ long mnt_remount(struct xst *st, long fd, const char *rel, unsigned long flags);
  * without a symlink; create: missing components made (0755). -ELOOP / -ENOTDIR with
  * the offending component as the failure detail. */
 long mchk_mount_point(struct xst *st, const char *rel, int create);
+/* 0, or -EPERM (recorded) when the O_PATH fd a mount is about to go on lies on a procfs
+ * and the mount may not go there (see mountcheck.c); srcfd: the bind source, or -1. */
+long mchk_proc_dest(struct xst *st, long fd, long srcfd, const char *fstype, const char *rel);
+/* 0, or -EPERM (recorded) when pfd, the parent of a missing destination `rel`, is on a procfs. */
+long mchk_proc_parent(struct xst *st, long pfd, const char *rel);
 
 #endif

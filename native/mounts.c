@@ -322,6 +322,34 @@ static int reopen_root(struct xst *st, const char *path)
   return 0;
 }
 
+/* The /proc rule for a file bind, on the destination as it exists, before make_file touches it
+ * (it cannot create on proc). Without openat2 the check after make_file is the one that counts. */
+static long proc_rule_existing(struct xst *st, const char *rel, long srcfd)
+{
+  struct open_how how;
+  long fd, r;
+  if (st->rootfd < 0 || st->no_openat2)
+    return 0;
+  memset(&how, 0, sizeof how);
+  how.flags = O_PATH | O_CLOEXEC;
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  fd = st->sys->openat2(st->rootfd, rel, &how, sizeof how);
+  if (fd == -ENOENT && strrchr(rel, '/')) { /* a file proc does not have: is its parent on proc? */
+    strcpy(g_par, rel);
+    *strrchr(g_par, '/') = 0;
+    if ((fd = st->sys->openat2(st->rootfd, g_par, &how, sizeof how)) < 0)
+      return 0;
+    r = mchk_proc_parent(st, fd, rel);
+    st->sys->close((int)fd);
+    return r;
+  }
+  if (fd < 0)
+    return 0;
+  r = mchk_proc_dest(st, fd, srcfd, NULL, rel);
+  st->sys->close((int)fd);
+  return r;
+}
+
 int mnt_mount(struct xst *st, const struct tsrun_op *op)
 {
   const struct tsrun_sys *s = st->sys;
@@ -343,7 +371,7 @@ int mnt_mount(struct xst *st, const struct tsrun_op *op)
   }
   if (check) /* a kernel filesystem: an ordinary directory, reached without symlinks */
     fd = mchk_mount_point(st, g_dest, 1);
-  else if (mkfile && !is_root && (r = make_file(st, g_dest)) < 0)
+  else if (mkfile && !is_root && ((r = proc_rule_existing(st, g_dest, srcfd)) < 0 || (r = make_file(st, g_dest)) < 0))
     goto out;
   else
     fd = resolve(st, g_dest, !mkfile, 0755);
@@ -351,6 +379,8 @@ int mnt_mount(struct xst *st, const struct tsrun_op *op)
     r = fd;
     goto out;
   }
+  if (!is_root && (r = mchk_proc_dest(st, fd, bind ? srcfd : -1, x_str(st, op->s[2]), g_dest)) < 0)
+    goto out;
   r = s->mount(bind ? x_fd_path(g_src, srcfd) : src, mnt_target(st, fd, g_dest), x_str(st, op->s[2]),
                op->a, x_str(st, op->s[3]));
   xclose(st, &fd);

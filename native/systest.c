@@ -12,6 +12,7 @@
 #include <linux/openat2.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -373,6 +374,14 @@ static long f_readlinkat(int d, const char *path, char *buf, size_t size)
   struct fent *f;
   size_t n;
   CALL("readlinkat(%s,%s)", fdn(d), q(path));
+  if (d == AT_FDCWD && !strncmp(path, "/proc/self/fd/", 14)) { /* the magic link of an open fd */
+    int fd = atoi(path + 14);
+    if (fd < 0 || fd >= NFD || !g_fd[fd][0])
+      return end(-ENOENT);
+    n = strlen(g_fd[fd]) < size ? strlen(g_fd[fd]) : size;
+    memcpy(buf, g_fd[fd], n);
+    return end((long)n);
+  }
   if (full(d, path, p) < 0)
     return end(-EBADF);
   f = find(p);
@@ -405,6 +414,7 @@ static long stat_path(const char *p, struct stat *st)
   memset(st, 0, sizeof *st);
   st->st_mode = m;
   st->st_rdev = f ? f->rdev : 0;
+  st->st_ino = systest.proc_root && !strcmp(p, systest.proc_root) ? 1 : 2;
   return 0;
 }
 static long f_fstat(int fd, struct stat *st)
@@ -425,15 +435,18 @@ static long f_fstatat(int d, const char *path, struct stat *st, int flags)
 static long f_fstatfs(int fd, struct statfs *st)
 {
   const char *p = fd >= 0 && fd < NFD ? g_fd[fd] : "";
-  size_t best = 0;
+  const char *r = systest.proc_root;
+  size_t n = r ? strlen(r) : 0, best = 0;
   int i;
   CALL("fstatfs(%d)", fd);
   memset(st, 0, sizeof *st);
+  if (r && fd >= 0 && fd < NFD && !strncmp(g_fd[fd], r, n) && (!g_fd[fd][n] || g_fd[fd][n] == '/'))
+    st->f_type = 0x9fa0;
   st->f_flags = ST_NOSUID | ST_NODEV | ST_RELATIME;
   for (i = 0; i < g_nmagic; i++) { /* the longest filesystem root at or above the fd's path */
-    size_t n = strlen(g_magic[i].root);
-    if (n > best && !strncmp(p, g_magic[i].root, n) && (p[n] == 0 || p[n] == '/')) {
-      best = n;
+    size_t m = strlen(g_magic[i].root);
+    if (m > best && !strncmp(p, g_magic[i].root, m) && (p[m] == 0 || p[m] == '/')) {
+      best = m;
       st->f_type = g_magic[i].magic;
     }
   }

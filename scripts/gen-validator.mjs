@@ -15,7 +15,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const schema = await import(join(root, "dist", "src", "spec", "schema.js"));
 const { PREDICATES } = await import(join(root, "dist", "src", "spec", "schema-base.js"));
 
-const ROOTS = { validSpec: schema.specSchema, validProcess: schema.processSchema };
+const ROOTS = { validSpec: schema.specSchema, validProcess: schema.processSchema, validResources: schema.resourcesSchema };
 
 const names = new Map(); // schema node -> function name
 const bodies = [];

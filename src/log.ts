@@ -2,8 +2,15 @@
  * Logging as runc does it. With --log FILE the error line goes to the file
  * (`{"level":"error","msg":"…","time":"RFC3339"}` with --log-format json, logrus-style
  * text otherwise) AND as plain text to stderr. Without --log only stderr. Nothing is
- * written on success. Each line is one append (O_APPEND), so lines from concurrent calls
- * sharing a log file never interleave.
+ * written on success.
+ *
+ * The file lines are pino's: a logger with runc's shape configured (no pid/hostname, the level
+ * as its label, no timestamp of its own: msg and time are the logged object's members, so they
+ * follow level in logrus's order), writing to a synchronous destination: pino.destination
+ * (sonic-boom, opened O_APPEND, one write per line) for json, and for text a destination that
+ * rewrites each line as logrus text in one append. pino is required only when a line is written,
+ * so a call that logs nothing never loads it (docs/PERFORMANCE.md, round 5); no transport, so no
+ * worker thread.
  */
 import { appendFileSync } from "node:fs";
 import { writeStderr } from "./out.js";
@@ -21,19 +28,33 @@ export function textLine(level: Level, msg: string, time = rfc3339()): string {
   return `time="${time}" level=${level} msg=${JSON.stringify(msg)}\n`;
 }
 
-/** logrus's JSON line, keys in its (sorted) order: {"level":"error","msg":"…","time":"…"} */
-export function jsonLine(level: Level, msg: string, time = rfc3339()): string {
-  return JSON.stringify({ level, msg, time }) + "\n";
+type Sink = Record<Level, (o: { msg: string; time: string }) => void>;
+type Pino = typeof import("pino");
+
+let pinoModule: Pino | undefined;
+function loadPino(): Pino {
+  return (pinoModule ??= typeof require === "function" ? require("pino")
+    : process.getBuiltinModule("node:module").createRequire(import.meta.url)("pino")); // as in spec/load.ts: loaded only here
+}
+
+/** The pino logger that writes runc's lines for `opts` to `file`. */
+export function fileSink(file: string, format: "text" | "json"): Sink {
+  const pino = loadPino();
+  const dest = format === "json"
+    ? pino.destination({ dest: file, sync: true, append: true })
+    : { write(line: string) { const o = JSON.parse(line); appendFileSync(file, textLine(o.level, o.msg, o.time)); } };
+  return pino({ level: "debug", base: null, timestamp: false, formatters: { level: (label) => ({ level: label }) } }, dest) as unknown as Sink;
 }
 
 export class Logger {
+  private sink?: Sink;
   constructor(readonly opts: LogOptions) {}
 
   private toFile(level: Level, msg: string): void {
     const file = this.opts.file;
     if (!file) return;
     try {
-      appendFileSync(file, this.opts.format === "json" ? jsonLine(level, msg) : textLine(level, msg));
+      (this.sink ??= fileSink(file, this.opts.format))[level]({ msg, time: rfc3339() });
     } catch {
       /* a log file we cannot write must not hide the real error */
     }

@@ -2,7 +2,7 @@
  * Native tests for mountcheck.c (issue 13): kernel filesystems' mount points reached
  * without symlinks, and masked paths whose parent must be on the expected filesystem.
  * Included by executor_test.c, whose harness (plan builder, RUN/CHECK, the fake) it uses.
- * The fake's fstatfs reports f_type 0: no directory is on proc there.
+ * The fake's fstatfs reports f_type 0 (no directory on proc) unless systest.proc_root is set.
  */
 
 static struct tsrun_op *check_mount(const char *type, const char *dest)
@@ -111,6 +111,116 @@ TEST(readonly_path_parent_symlink_is_an_error)
   CHECK(!has_line("mount("));
 }
 
+
+/* ---- nothing is mounted over part of a procfs (runc's checkProcMount, on the fd) ---- */
+
+static struct tsrun_op *mount_op(const char *src, const char *dest, const char *type, unsigned flags)
+{
+  struct tsrun_op *o = pb_op1(&P, OP_MOUNT, flags, src);
+  o->s[1] = pb_str(&P, dest);
+  o->s[2] = pb_str(&P, type);
+  return o;
+}
+
+static void proc_rootfs(void)
+{
+  systest_file("/rootfs", S_IFDIR | 0755, NULL);
+  systest_file("/rootfs/proc", S_IFDIR | 0555, NULL);
+  systest_file("/rootfs/proc/sys", S_IFDIR | 0555, NULL);
+  systest_file("/rootfs/proc/kcore", S_IFREG | 0400, NULL);
+  systest_file("/rootfs/proc/uptime", S_IFREG | 0444, NULL);
+  systest_file("/host", S_IFDIR | 0755, NULL);
+  systest_file("/host/uptime", S_IFREG | 0644, NULL);
+  systest.proc_root = "/rootfs/proc";
+}
+
+TEST(bind_inside_proc_refused)
+{
+  proc_rootfs();
+  pb_init(&P);
+  pb_op1(&P, OP_OPEN_ROOT, 0, "/rootfs");
+  mount_op("/host", "/proc/sys", "bind", OPF_BIND)->a = MS_BIND;
+  CHECK(run(&P) == -EPERM);
+  CHECK(ctx.err_op == 1);
+  CHECK(!strcmp(ctx.err_text, "\"/proc/sys\" cannot be mounted because it is inside /proc"));
+  CHECK(!has_line("mount("));
+}
+
+/* a link in the image moves an innocent destination into /proc: the fd tells */
+TEST(symlink_into_proc_refused_with_resolved_path)
+{
+  proc_rootfs();
+  systest.openat2_enosys = 1;
+  systest_file("/rootfs/p", S_IFLNK | 0777, "/proc");
+  pb_init(&P);
+  pb_op1(&P, OP_OPEN_ROOT, 0, "/rootfs");
+  mount_op("/host/uptime", "/p/kcore", "bind", OPF_BIND)->a = MS_BIND;
+  CHECK(run(&P) == -EPERM);
+  CHECK(!strcmp(ctx.err_text, "\"/p/kcore\" cannot be mounted because it is inside /proc (resolved to /proc/kcore)"));
+  CHECK(!has_line("mount("));
+}
+
+TEST(lxcfs_file_bind_and_proc_on_proc_allowed)
+{
+  proc_rootfs();
+  pb_init(&P);
+  pb_op1(&P, OP_OPEN_ROOT, 0, "/rootfs");
+  mount_op("proc", "/proc", "proc", 0);
+  mount_op("/host/uptime", "/proc/uptime", "bind", OPF_BIND)->a = MS_BIND;
+  pb_exec(&P, ARGV, ENV);
+  CHECK(run(&P) == 0);
+  const char *want[] = { "mount(\"proc\",\"/proc/self/fd/", "mount(\"/proc/self/fd/", NULL };
+  CHECK(has_seq(want));
+}
+
+TEST(non_proc_on_proc_root_refused)
+{
+  proc_rootfs();
+  pb_init(&P);
+  pb_op1(&P, OP_OPEN_ROOT, 0, "/rootfs");
+  mount_op("tmpfs", "/proc", "tmpfs", 0);
+  CHECK(run(&P) == -EPERM);
+  CHECK(!strcmp(ctx.err_text, "\"/proc\" cannot be mounted because it is not of type proc"));
+  CHECK(!has_line("mount("));
+}
+
+/* before any proc is mounted the destination is an ordinary directory: the proc mount hides it */
+TEST(mount_under_proc_dir_before_proc_allowed)
+{
+  systest_file("/rootfs", S_IFDIR | 0755, NULL);
+  systest_file("/host", S_IFDIR | 0755, NULL);
+  pb_init(&P);
+  pb_op1(&P, OP_OPEN_ROOT, 0, "/rootfs");
+  mount_op("/host", "/proc/sys", "bind", OPF_BIND)->a = MS_BIND;
+  pb_exec(&P, ARGV, ENV);
+  CHECK(run(&P) == 0);
+  CHECK(has_line("mount(\"/proc/self/fd/"));
+}
+
+/* a file bind (/dev/null on /proc/kcore) is refused before make_file tries to create on proc */
+TEST(file_bind_on_proc_file_refused_before_creating)
+{
+  proc_rootfs();
+  pb_init(&P);
+  pb_op1(&P, OP_OPEN_ROOT, 0, "/rootfs");
+  mount_op("/host/uptime", "/proc/kcore", "bind", OPF_BIND)->a = MS_BIND;
+  CHECK(run(&P) == -EPERM);
+  CHECK(!strcmp(ctx.err_text, "\"/proc/kcore\" cannot be mounted because it is inside /proc"));
+  CHECK(!has_line("mount("));
+}
+
+/* a file this kernel's proc lacks: its parent is on proc, so it is inside /proc all the same */
+TEST(file_bind_on_missing_proc_file_refused)
+{
+  proc_rootfs();
+  pb_init(&P);
+  pb_op1(&P, OP_OPEN_ROOT, 0, "/rootfs");
+  mount_op("/host/uptime", "/proc/nosuch", "bind", OPF_BIND)->a = MS_BIND;
+  CHECK(run(&P) == -EPERM);
+  CHECK(!strcmp(ctx.err_text, "\"/proc/nosuch\" cannot be mounted because it is inside /proc"));
+  CHECK(!has_line("mount("));
+}
+
 static void mountcheck_tests(void)
 {
   RUN(proc_mount_point_symlink_refused);
@@ -119,4 +229,11 @@ static void mountcheck_tests(void)
   RUN(kernel_mount_point_made_as_directories);
   RUN(masked_path_parent_not_on_proc_is_an_error);
   RUN(readonly_path_parent_symlink_is_an_error);
+  RUN(bind_inside_proc_refused);
+  RUN(symlink_into_proc_refused_with_resolved_path);
+  RUN(lxcfs_file_bind_and_proc_on_proc_allowed);
+  RUN(non_proc_on_proc_root_refused);
+  RUN(mount_under_proc_dir_before_proc_allowed);
+  RUN(file_bind_on_proc_file_refused_before_creating);
+  RUN(file_bind_on_missing_proc_file_refused);
 }

@@ -5,6 +5,7 @@
  * other flag is ignored; devices are never changed by update.
  */
 import { TsrunError } from "../errors.js";
+import { checkResources, parseResources } from "../spec/load.js";
 import type { LinuxResources } from "./types.js";
 
 export interface UpdateFlags {
@@ -80,34 +81,20 @@ export function resourcesFromFlags(f: UpdateFlags): { res: LinuxResources; warni
   }
   if (Object.keys(cpu).length) res.cpu = cpu;
   if (Object.keys(mem).length) res.memory = mem;
+  checkResources(res, "update"); // the same schema as -r and config.json: update: blockIO.weight: ...
   return { res, warnings };
 }
 
 const OBJ = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
-/** A `-r` document: runc's update JSON (a LinuxResources subset); devices are ignored. */
-export function resourcesFromJson(text: string, where: string): LinuxResources {
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch (e) {
-    throw new TsrunError(`update: ${where}: invalid JSON: ${(e as Error).message.split("\n")[0]}`);
-  }
-  if (!OBJ(v)) throw new TsrunError(`update: ${where}: expected a JSON object`);
-  const checkNums = (o: unknown, path: string): void => {
-    if (!OBJ(o)) return;
-    for (const [k, x] of Object.entries(o)) {
-      if (typeof x === "number" && !Number.isInteger(x)) throw new TsrunError(`update: ${where}: ${path}${k}: not an integer`);
-      if (OBJ(x)) checkNums(x, `${path}${k}.`);
-    }
-  };
-  for (const k of ["memory", "cpu", "blockIO", "pids"]) {
-    if (v[k] !== undefined && v[k] !== null && !OBJ(v[k])) throw new TsrunError(`update: ${where}: ${k}: expected an object`);
-    checkNums(v[k], `${k}.`);
-  }
-  const res = { ...v } as LinuxResources & Record<string, unknown>;
+/**
+ * A `-r` document (`src` is its file, or "-" for stdin): runc's update JSON, checked against the
+ * config's linux.resources schema; every error is `update -r <src>: <path>: <message>`. Devices
+ * are ignored, as runc's update does.
+ */
+export function resourcesFromJson(text: string, src: string): LinuxResources {
+  const res = { ...parseResources(text, `update -r ${src}`) } as LinuxResources & Record<string, unknown>;
   delete res.devices;
-  for (const k of Object.keys(res)) if (res[k] === null) delete res[k];
   return res;
 }
 

@@ -19,5 +19,5 @@ export function readResources(src: string): LinuxResources {
   } catch (e) {
     throw sysError("open", src === "-" ? "stdin" : src, e);
   }
-  return resourcesFromJson(text, src === "-" ? "stdin" : src);
+  return resourcesFromJson(text, src);
 }

@@ -19,7 +19,6 @@ import { startIdmapHelpers } from "../idmap-helpers.js";
 import { fault } from "../fault.js";
 import { mark } from "../profile.js";
 import { checkPassedFds } from "../passed-fds.js";
-import { checkProcMounts } from "../spec/procmount.js";
 import { hasOwnMountNs } from "../plan/no-mountns.js";
 import { mountPointIn, detachContainerRoot } from "../host-mounts.js";
 import { reopenDevNullStdio } from "../sys/devnull.js";
@@ -69,7 +68,6 @@ export function createContainer(ctx: Ctx, id: string, opts: CreateOptions): Crea
     if (e instanceof TsrunError) throw e;
     throw new TsrunError(`config.json: root.path: stat \`${rootfs}\`: ${(e as NodeJS.ErrnoException).code}`);
   }
-  checkProcMounts(spec, rootfs, bundle);
   checkHookPaths(spec);
   checkLsm(spec, lsmHost());
   const idmaps = startIdmapHelpers(ctx, spec);       // closed when create ends, either way

@@ -34,7 +34,10 @@ import {
   ACTIONS, ARCHS, ATTR, ENOSYS, FLAGS, OPERATORS, SECCOMP_FILTER_FLAG_NEW_LISTENER,
   actionValue, archNameForToken, flagProbeBits,
 } from "./tables.js";
-import { DEFAULT_WHERE, validateSeccomp, type SeccompProfile, type SeccompRule } from "./validate.js";
+import { seccompProfile, type SeccompProfile, type SeccompRule } from "./profile.js";
+import type { LinuxSeccomp } from "../spec/schema.js";
+
+const DEFAULT_WHERE = "config.json: linux.seccomp";
 
 export interface CompileOptions {
   /** prefix of error messages; default `config.json: linux.seccomp` */
@@ -65,13 +68,14 @@ export interface CompiledSeccomp {
 const EEXIST = 17;
 
 /**
- * Validate then compile. Returns null when the profile asks for no filter (no
- * defaultAction and no syscalls). `lib` defaults to the real libseccomp, which is only
- * loaded once the profile has passed validation.
+ * Compile a linux.seccomp that parseSpec accepted. Returns null when the profile asks for no filter
+ * (no defaultAction and no syscalls). `lib` defaults to the real libseccomp, loaded only then.
+ * What fails here depends on the host: an architecture this libseccomp lacks, a flag or an action
+ * this kernel lacks.
  */
-export function compileSeccomp(raw: unknown, lib?: Libseccomp, opts: CompileOptions = {}): CompiledSeccomp | null {
+export function compileSeccomp(seccomp: LinuxSeccomp | undefined, lib?: Libseccomp, opts: CompileOptions = {}): CompiledSeccomp | null {
   const where = opts.where ?? DEFAULT_WHERE;
-  const profile = validateSeccomp(raw, where);
+  const profile = seccompProfile(seccomp);
   if (!profile) return null;
   const l = lib ?? requireLibseccomp();
   const kernel = opts.kernel === undefined ? loadSeccompKernel() : opts.kernel ?? undefined;

@@ -437,72 +437,84 @@ function f56(v: any): boolean {
   return true;
 }
 
-function f60(v: any): boolean {
-  if (!(Array.isArray(v) && v.length >= 1)) return false;
-  for (const e of v) if (!(typeof e === "string")) return false;
-  return true;
-}
-
-function f62(v: any): boolean {
-  if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
-  if (!(((v: any) => typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= 4294967295)(v["index"]))) return false;
-  if (!(((v: any) => typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= 18446744073709552000)(v["value"]))) return false;
-  if (!((v["valueTwo"] === undefined || ((v: any) => typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= 18446744073709552000)(v["valueTwo"])))) return false;
-  if (!(typeof v["op"] === "string")) return false;
-  return true;
-}
-
-function f61(v: any): boolean {
+function f58(v: any): boolean {
   if (!(Array.isArray(v))) return false;
-  for (const e of v) if (!(f62(e))) return false;
+  for (const e of v) if (!((e === "SCMP_ARCH_X86" || e === "SCMP_ARCH_X86_64" || e === "SCMP_ARCH_X32" || e === "SCMP_ARCH_ARM" || e === "SCMP_ARCH_AARCH64" || e === "SCMP_ARCH_MIPS" || e === "SCMP_ARCH_MIPS64" || e === "SCMP_ARCH_MIPS64N32" || e === "SCMP_ARCH_MIPSEL" || e === "SCMP_ARCH_MIPSEL64" || e === "SCMP_ARCH_MIPSEL64N32" || e === "SCMP_ARCH_PPC" || e === "SCMP_ARCH_PPC64" || e === "SCMP_ARCH_PPC64LE" || e === "SCMP_ARCH_S390" || e === "SCMP_ARCH_S390X" || e === "SCMP_ARCH_PARISC" || e === "SCMP_ARCH_PARISC64" || e === "SCMP_ARCH_RISCV64" || e === "SCMP_ARCH_LOONGARCH64" || e === "SCMP_ARCH_M68K" || e === "SCMP_ARCH_SH" || e === "SCMP_ARCH_SHEB"))) return false;
   return true;
 }
 
 function f59(v: any): boolean {
-  if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
-  if (!(f60(v["names"]))) return false;
-  if (!(typeof v["action"] === "string")) return false;
-  if (!((v["errnoRet"] === undefined || ((v: any) => typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= 4294967295)(v["errnoRet"])))) return false;
-  if (!((v["args"] === undefined || f61(v["args"])))) return false;
+  if (!(Array.isArray(v))) return false;
+  for (const e of v) if (!((e === "SECCOMP_FILTER_FLAG_TSYNC" || e === "SECCOMP_FILTER_FLAG_SPEC_ALLOW" || e === "SECCOMP_FILTER_FLAG_LOG" || e === "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"))) return false;
   return true;
 }
 
-function f58(v: any): boolean {
+function f62(v: any): boolean {
+  if (!(Array.isArray(v) && v.length >= 1)) return false;
+  for (const e of v) if (!(typeof e === "string" && e.length >= 1)) return false;
+  return true;
+}
+
+function f64(v: any): boolean {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
+  if (!(((v: any) => typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= 5)(v["index"]))) return false;
+  if (!(((v: any) => typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= 18446744073709552000)(v["value"]))) return false;
+  if (!((v["valueTwo"] === undefined || ((v: any) => typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= 18446744073709552000)(v["valueTwo"])))) return false;
+  if (!((v["op"] === "SCMP_CMP_NE" || v["op"] === "SCMP_CMP_LT" || v["op"] === "SCMP_CMP_LE" || v["op"] === "SCMP_CMP_EQ" || v["op"] === "SCMP_CMP_GE" || v["op"] === "SCMP_CMP_GT" || v["op"] === "SCMP_CMP_MASKED_EQ"))) return false;
+  return true;
+}
+
+function f63(v: any): boolean {
   if (!(Array.isArray(v))) return false;
-  for (const e of v) if (!(f59(e))) return false;
+  for (const e of v) if (!(f64(e))) return false;
+  return true;
+}
+
+function f61(v: any): boolean {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
+  if (!(f62(v["names"]))) return false;
+  if (!((v["action"] === "SCMP_ACT_KILL" || v["action"] === "SCMP_ACT_KILL_THREAD" || v["action"] === "SCMP_ACT_KILL_PROCESS" || v["action"] === "SCMP_ACT_TRAP" || v["action"] === "SCMP_ACT_ERRNO" || v["action"] === "SCMP_ACT_NOTIFY" || v["action"] === "SCMP_ACT_TRACE" || v["action"] === "SCMP_ACT_LOG" || v["action"] === "SCMP_ACT_ALLOW"))) return false;
+  if (!((v["errnoRet"] === undefined || ((v: any) => typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= 65535)(v["errnoRet"])))) return false;
+  if (!((v["args"] === undefined || f63(v["args"])))) return false;
+  return true;
+}
+
+function f60(v: any): boolean {
+  if (!(Array.isArray(v))) return false;
+  for (const e of v) if (!(f61(e))) return false;
   return true;
 }
 
 function f57(v: any): boolean {
   if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
-  if (!(typeof v["defaultAction"] === "string")) return false;
-  if (!((v["defaultErrnoRet"] === undefined || ((v: any) => typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= 4294967295)(v["defaultErrnoRet"])))) return false;
-  if (!((v["architectures"] === undefined || f4(v["architectures"])))) return false;
-  if (!((v["flags"] === undefined || f4(v["flags"])))) return false;
+  if (!((v["defaultAction"] === "" || v["defaultAction"] === "SCMP_ACT_KILL" || v["defaultAction"] === "SCMP_ACT_KILL_THREAD" || v["defaultAction"] === "SCMP_ACT_KILL_PROCESS" || v["defaultAction"] === "SCMP_ACT_TRAP" || v["defaultAction"] === "SCMP_ACT_ERRNO" || v["defaultAction"] === "SCMP_ACT_NOTIFY" || v["defaultAction"] === "SCMP_ACT_TRACE" || v["defaultAction"] === "SCMP_ACT_LOG" || v["defaultAction"] === "SCMP_ACT_ALLOW"))) return false;
+  if (!((v["defaultErrnoRet"] === undefined || ((v: any) => typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= 65535)(v["defaultErrnoRet"])))) return false;
+  if (!((v["architectures"] === undefined || f58(v["architectures"])))) return false;
+  if (!((v["flags"] === undefined || f59(v["flags"])))) return false;
   if (!((v["listenerPath"] === undefined || typeof v["listenerPath"] === "string"))) return false;
   if (!((v["listenerMetadata"] === undefined || typeof v["listenerMetadata"] === "string"))) return false;
-  if (!((v["syscalls"] === undefined || f58(v["syscalls"])))) return false;
+  if (!((v["syscalls"] === undefined || f60(v["syscalls"])))) return false;
   return true;
 }
 
-function f63(v: any): boolean {
+function f65(v: any): boolean {
   if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
   if (!((v["domain"] === undefined || (v["domain"] === "LINUX" || v["domain"] === "LINUX32")))) return false;
   if (!((v["flags"] === undefined || f4(v["flags"])))) return false;
   return true;
 }
 
-function f65(v: any): boolean {
+function f67(v: any): boolean {
   if (!(Array.isArray(v))) return false;
   for (const e of v) if (!((e === "MPOL_F_NUMA_BALANCING" || e === "MPOL_F_RELATIVE_NODES" || e === "MPOL_F_STATIC_NODES"))) return false;
   return true;
 }
 
-function f64(v: any): boolean {
+function f66(v: any): boolean {
   if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
   if (!((v["mode"] === undefined || (v["mode"] === "MPOL_DEFAULT" || v["mode"] === "MPOL_BIND" || v["mode"] === "MPOL_INTERLEAVE" || v["mode"] === "MPOL_WEIGHTED_INTERLEAVE" || v["mode"] === "MPOL_PREFERRED" || v["mode"] === "MPOL_PREFERRED_MANY" || v["mode"] === "MPOL_LOCAL")))) return false;
   if (!((v["nodes"] === undefined || typeof v["nodes"] === "string"))) return false;
-  if (!((v["flags"] === undefined || f65(v["flags"])))) return false;
+  if (!((v["flags"] === undefined || f67(v["flags"])))) return false;
   return true;
 }
 
@@ -523,8 +535,8 @@ function f24(v: any): boolean {
   if (!((v["maskedPaths"] === undefined || f4(v["maskedPaths"])))) return false;
   if (!((v["readonlyPaths"] === undefined || f4(v["readonlyPaths"])))) return false;
   if (!((v["mountLabel"] === undefined || typeof v["mountLabel"] === "string"))) return false;
-  if (!((v["personality"] === undefined || f63(v["personality"])))) return false;
-  if (!((v["memoryPolicy"] === undefined || f64(v["memoryPolicy"])))) return false;
+  if (!((v["personality"] === undefined || f65(v["personality"])))) return false;
+  if (!((v["memoryPolicy"] === undefined || f66(v["memoryPolicy"])))) return false;
   return true;
 }
 
@@ -548,4 +560,8 @@ export function validSpec(v: unknown): boolean {
 
 export function validProcess(v: unknown): boolean {
   return f8(v);
+}
+
+export function validResources(v: unknown): boolean {
+  return f35(v);
 }

@@ -15,18 +15,16 @@
  * ~25 ms of a call's start-up). `require("./schema.js")` is written out so that Bun's compiler embeds
  * the schema lazily; node (>= 20.19) requires the ES module the same way.
  *
- * Checks done here on top of the schema:
- *   - a namespace type appears at most once:  linux.namespaces[3].type: duplicate namespace "pid"
- *   - no string (or object key) under process, root, mounts, hooks, hostname, domainname
- *     or linux contains a NUL byte, since those end up as C strings:  root.path: contains a NUL byte
- *     (annotations and unknown top-level members are not checked).
+ * On top of the schema, the rules of semantic.ts (relations between members, NUL bytes) are
+ * worded the same way.
  */
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { TsrunError, sysError } from "../errors.js";
-import type { Process, Spec } from "./schema.js";
+import type { LinuxResources, Process, Spec } from "./schema.js";
 import { checkDepth } from "./depth.js";
-import { validProcess, validSpec } from "./fast-check.generated.js";
+import { validProcess, validResources, validSpec } from "./fast-check.generated.js";
+import { processProblem, specProblem } from "./semantic.js";
 
 export type { Process, Spec } from "./schema.js";
 
@@ -77,7 +75,7 @@ function zodSchemas(): Schemas {
     : process.getBuiltinModule("node:module").createRequire(import.meta.url)("./schema.js")); // as in sys/ffi.ts: loaded only here
 }
 
-function validate<T>(fast: (v: unknown) => boolean, which: "specSchema" | "processSchema", doc: unknown, file: string): T {
+function validate<T>(fast: (v: unknown) => boolean, which: "specSchema" | "processSchema" | "resourcesSchema", doc: unknown, file: string): T {
   if (fast(doc)) return doc as T;
   const r = zodSchemas()[which].safeParse(doc);
   if (!r.success) {
@@ -87,52 +85,12 @@ function validate<T>(fast: (v: unknown) => boolean, which: "specSchema" | "proce
   return r.data as T;
 }
 
-/**
- * Path (relative to `value`) of the first string or key containing a NUL byte, or null. The path is
- * built only on the way back out, so the common case (no NUL) allocates nothing per node.
- */
-function findNul(value: unknown): PropertyKey[] | null {
-  if (typeof value === "string") return value.includes("\0") ? [] : null;
-  if (value === null || typeof value !== "object") return null;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const p = findNul(value[i]);
-      if (p) { p.unshift(i); return p; }
-    }
-    return null;
-  }
-  for (const k of Object.keys(value)) {
-    if (k.includes("\0")) return [k];
-    const p = findNul((value as Record<string, unknown>)[k]);
-    if (p) { p.unshift(k); return p; }
-  }
-  return null;
-}
-
-function checkNul(doc: Record<string, unknown>, members: readonly string[] | null, file: string, base: PropertyKey[]): void {
-  for (const key of members ?? Object.keys(doc)) {
-    if (!(key in doc)) continue;
-    const p = findNul(doc[key]);
-    if (p) fail(file, [...base, key, ...p], "contains a NUL byte");
-  }
-}
-
-const C_STRING_MEMBERS = ["root", "mounts", "process", "hostname", "domainname", "hooks", "linux"] as const;
-
-function checkSpec(spec: Spec, file: string): void {
-  const seen = new Set<string>();
-  spec.linux?.namespaces?.forEach((ns, i) => {
-    if (seen.has(ns.type)) fail(file, ["linux", "namespaces", i, "type"], `duplicate namespace ${JSON.stringify(ns.type)}`);
-    seen.add(ns.type);
-  });
-  checkNul(spec as Record<string, unknown>, C_STRING_MEMBERS, file, []);
-}
-
 /** Validate the text of a config.json; `file` is the name used as the message prefix. */
 export function parseSpec(text: string, file = "config.json"): Spec {
   checkDepth(text, file);
   const spec = validate<Spec>(validSpec, "specSchema", parseJson(text, file), file);
-  checkSpec(spec, file);
+  const p = specProblem(spec);
+  if (p) fail(file, p[0], p[1]);
   return spec;
 }
 
@@ -140,8 +98,32 @@ export function parseSpec(text: string, file = "config.json"): Spec {
 export function parseProcess(text: string, file = "process.json"): Process {
   checkDepth(text, file);
   const proc = validate<Process>(validProcess, "processSchema", parseJson(text, file), file);
-  checkNul(proc as Record<string, unknown>, null, file, []);
+  const p = processProblem(proc);
+  if (p) fail(file, p[0], p[1]);
   return proc;
+}
+
+/** JSON null as Go's decoder reads it into runc's structs: the member is absent. */
+function dropNulls(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(dropNulls);
+  if (v === null || typeof v !== "object") return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) if (x !== null) out[k] = dropNulls(x);
+  return out;
+}
+
+/**
+ * Validate the text of an `update -r` document (a linux.resources object, as runc takes it; a null
+ * member counts as absent). `file` prefixes messages: `update -r <file>: memory.limit: ...`.
+ */
+export function parseResources(text: string, file: string): LinuxResources {
+  checkDepth(text, file);
+  return checkResources(dropNulls(parseJson(text, file)), file);
+}
+
+/** Check a linux.resources object built in memory (from `update`'s flags); `what` prefixes messages. */
+export function checkResources(res: unknown, what: string): LinuxResources {
+  return validate<LinuxResources>(validResources, "resourcesSchema", res, what);
 }
 
 function readText(path: string): string {

@@ -129,6 +129,14 @@ export const uint32 = integer("0", "4294967295");
 export const uint64 = integer("0", "18446744073709551615");
 export const int32 = integer("-2147483648", "2147483647");
 export const int64 = integer("-9223372036854775808", "9223372036854775807");
+/** A seccomp argument index: the kernel's struct seccomp_data has args[6]. */
+export const syscallArgIndex = integer("0", "5");
+/**
+ * A seccomp errnoRet: the spec's type is uint32, but the filter returns it in the 16-bit
+ * SECCOMP_RET_DATA field (the kernel then caps an errno at MAX_ERRNO, 4095; SCMP_ACT_TRACE hands
+ * all 16 bits to the tracer), so a larger value cannot be encoded and is refused.
+ */
+export const seccompData = integer("0", "65535");
 /** JSON-schema "integer" without bounds (e.g. oomScoreAdj; its range is checked later). */
 export const anyInt = integer(null, null);
 /** integer, minimum 1 (hook timeout) */

@@ -1,14 +1,17 @@
 /**
  * The `linux` section of the OCI runtime-spec config (config-linux.json, defs-linux.json),
  * versions 1.0.0 to 1.3.x. Unknown members are tolerated everywhere. Seccomp actions,
- * architectures, operators and flags stay plain strings here: the seccomp layer checks
- * them against what libseccomp and the kernel support.
+ * architectures, operators and flags are the names of src/seccomp/tables.ts; whether this
+ * host's libseccomp and kernel support one is checked when the filter is compiled.
  */
 import { z } from "zod";
 import {
-  arr, bool, fileMode, int32, int64, map, mapStringString, nonEmpty, obj, oneOf, pattern, str, strs,
-  uint16, uint32, uint64,
+  arr, bool, fileMode, int32, int64, map, mapStringString, nonEmpty, obj, oneOf, pattern, seccompData, str, strs,
+  syscallArgIndex, uint16, uint32, uint64,
 } from "./schema-base.js";
+import { ACTIONS, ARCHS, FLAGS, OPERATORS } from "../seccomp/tables.js";
+
+const namesOf = (t: object) => Object.keys(t) as [string, ...string[]];
 
 export const NAMESPACE_TYPES = ["pid", "network", "mount", "ipc", "uts", "user", "cgroup", "time"] as const;
 
@@ -120,24 +123,27 @@ export const resourcesSchema = obj({
 });
 
 export const syscallArgSchema = obj({
-  index: uint32,
+  index: syscallArgIndex,
   value: uint64,
   valueTwo: uint64.optional(),
-  op: str,
+  op: oneOf("seccomp operator", namesOf(OPERATORS)),
 });
 
+const seccompAction = oneOf("seccomp action", namesOf(ACTIONS));
+
 export const syscallSchema = obj({
-  names: nonEmpty(str),
-  action: str,
-  errnoRet: uint32.optional(),
+  names: nonEmpty(str.min(1, { error: "must not be empty" })),
+  action: seccompAction,
+  errnoRet: seccompData.optional(),
   args: arr(syscallArgSchema).optional(),
 });
 
+/** defaultAction "" with no syscalls asks for no filter at all, as runc reads it. */
 export const seccompSchema = obj({
-  defaultAction: str,
-  defaultErrnoRet: uint32.optional(),
-  architectures: strs.optional(),
-  flags: strs.optional(),
+  defaultAction: oneOf("seccomp action", ["", ...namesOf(ACTIONS)]),
+  defaultErrnoRet: seccompData.optional(),
+  architectures: arr(oneOf("seccomp architecture", namesOf(ARCHS))).optional(),
+  flags: arr(oneOf("seccomp flag", namesOf(FLAGS))).optional(),
   listenerPath: str.optional(),
   listenerMetadata: str.optional(),
   syscalls: arr(syscallSchema).optional(),

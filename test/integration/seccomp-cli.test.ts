@@ -12,17 +12,19 @@ after(() => h.cleanup());
 const rule = (extra: Record<string, unknown>) => ({ names: ["personality"], action: "SCMP_ACT_ERRNO", ...extra });
 const bad: Array<[string, Record<string, unknown>, string]> = [
   ["an unknown action", { defaultAction: "SCMP_ACT_ALLOW", syscalls: [rule({ action: "SCMP_ACT_FOO" })] },
-    'config.json: linux.seccomp.syscalls[0].action: unknown action "SCMP_ACT_FOO"'],
+    'config.json: linux.seccomp.syscalls[0].action: unknown seccomp action "SCMP_ACT_FOO"'],
   ["an unknown default action", { defaultAction: "SCMP_ACT_MAYBE" },
-    'config.json: linux.seccomp.defaultAction: unknown action "SCMP_ACT_MAYBE"'],
+    'config.json: linux.seccomp.defaultAction: unknown seccomp action "SCMP_ACT_MAYBE"'],
   ["an unknown arch", { defaultAction: "SCMP_ACT_ALLOW", architectures: ["SCMP_ARCH_X86_64", "SCMP_ARCH_VAX"] },
-    'config.json: linux.seccomp.architectures[1]: unknown architecture "SCMP_ARCH_VAX"'],
+    'config.json: linux.seccomp.architectures[1]: unknown seccomp architecture "SCMP_ARCH_VAX"'],
   ["an arg index greater than 5", { defaultAction: "SCMP_ACT_ALLOW", syscalls: [rule({ args: [{ index: 6, value: 1, op: "SCMP_CMP_EQ" }] })] },
-    "config.json: linux.seccomp.syscalls[0].args[0].index: must be an argument index from 0 to 5, got 6"],
+    "config.json: linux.seccomp.syscalls[0].args[0].index: expected a non-negative integer at most 5, got 6"],
   ["an unknown operator", { defaultAction: "SCMP_ACT_ALLOW", syscalls: [rule({ args: [{ index: 0, value: 1, op: "SCMP_CMP_ABOUT" }] })] },
-    'config.json: linux.seccomp.syscalls[0].args[0].op: unknown operator "SCMP_CMP_ABOUT"'],
+    'config.json: linux.seccomp.syscalls[0].args[0].op: unknown seccomp operator "SCMP_CMP_ABOUT"'],
   ["NOTIFY without listenerPath", { defaultAction: "SCMP_ACT_ALLOW", syscalls: [rule({ action: "SCMP_ACT_NOTIFY" })] },
-    "config.json: linux.seccomp.listenerPath: required when a rule uses SCMP_ACT_NOTIFY"],
+    "config.json: linux.seccomp.listenerPath: is required when a rule uses SCMP_ACT_NOTIFY"],
+  ["an errnoRet the filter cannot carry (16 bits)", { defaultAction: "SCMP_ACT_ALLOW", syscalls: [rule({ errnoRet: 65536 })] },
+    "config.json: linux.seccomp.syscalls[0].errnoRet: expected a non-negative integer at most 65535, got 65536"],
 ];
 
 for (const [what, seccomp, line] of bad) {

@@ -97,7 +97,9 @@ test("/proc mounts that would unmask masked paths are refused, as runc's checkPr
     [{ destination: "/proc/kcore", type: "bind", source: "/dev/null", options: ["bind"] }, /inside \/proc/],
     [{ destination: "/proc", type: "sysfs", source: "sysfs" }, /not of type proc/],
     [{ destination: "/proc", type: "bind", source: "/proc/self", options: ["rbind"] }, /not the root of a procfs/],
-    [{ destination: "/p/sys", type: "proc", source: "proc" }, /resolved to \/proc\/sys/],
+    [{ destination: "/p/sys", type: "proc", source: "proc" }, /mounts\[1\]: filesystem proc must be mounted on ordinary directory/],
+    [{ destination: "/p/sys/kernel/core_pattern", type: "bind", source: "/dev/null", options: ["bind"] },
+      /mounts\[1\]: .*"\/p\/sys\/kernel\/core_pattern" cannot be mounted because it is inside \/proc \(resolved to \/proc\/sys\/kernel\/core_pattern\)/],
   ];
   for (const [m, re] of bad) {
     const b = h.bundle({ mounts: [{ destination: "/proc", type: "proc", source: "proc" }, m] });

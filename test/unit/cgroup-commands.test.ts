@@ -45,10 +45,31 @@ test("memory sizes parse like docker's RAMInBytes; bad values are one-line error
 
 test("-r JSON: a resources object; devices ignored, nulls dropped, bad shapes refused", () => {
   assert.deepEqual(resourcesFromJson('{"memory":{"limit":1048576},"devices":[{"allow":true}],"cpu":null}', "f"), { memory: { limit: 1048576 } });
-  assert.throws(() => resourcesFromJson("{oops", "stdin"), /update: stdin: invalid JSON/);
-  assert.throws(() => resourcesFromJson("[1]", "f"), /expected a JSON object/);
-  assert.throws(() => resourcesFromJson('{"memory":5}', "f"), /memory: expected an object/);
-  assert.throws(() => resourcesFromJson('{"memory":{"limit":1.5}}', "f"), /memory\.limit: not an integer/);
+  // bad input: one line, `update -r <file>: <path>: <message>`, the config's schema and wording
+  const bad: Array<[string, string]> = [
+    ["{oops", "update -r -: invalid JSON: "],
+    ["[1]", "update -r f: expected an object"],
+    ['{"memory":5}', "update -r f: memory: expected an object, got 5"],
+    ['{"memory":{"limit":1.5}}', "update -r f: memory.limit: expected an integer, got 1.5"],
+    ['{"memory":{"limit":"1g"}}', 'update -r f: memory.limit: expected an integer, got "1g"'],
+    ['{"cpu":{"shares":-2}}', "update -r f: cpu.shares: expected a non-negative integer, got -2"],
+    ['{"cpu":{"cpus":5}}', "update -r f: cpu.cpus: expected a string, got 5"],
+    ['{"blockIO":{"weight":70000}}', "update -r f: blockIO.weight: expected a non-negative integer at most 65535, got 70000"],
+    ['{"pids":{}}', "update -r f: pids.limit: is required"],
+    ['{"hugepageLimits":[{"pageSize":"2XB","limit":1}]}', 'update -r f: hugepageLimits[0].pageSize: invalid hugepage size "2XB"'],
+    ['{"unified":{"memory.high":5}}', 'update -r f: unified["memory.high"]: expected a string, got 5'],
+  ];
+  for (const [text, msg] of bad) {
+    assert.throws(() => resourcesFromJson(text, text === "{oops" ? "-" : "f"), (e: Error) => {
+      assert.ok(e.message.startsWith(msg), `${text}: ${e.message}`);
+      assert.ok(!e.message.includes("\n"));
+      return true;
+    });
+  }
+  // flags go through the same schema: update: <resource path>: <message>
+  assert.throws(() => resourcesFromFlags({ blkioWeight: "70000" }), { message: "update: blockIO.weight: expected a non-negative integer at most 65535, got 70000" });
+  // null members are absent, as in runc (Go's decoder), at any depth
+  assert.deepEqual(resourcesFromJson('{"memory":{"limit":1048576,"swap":null},"pids":null}', "f"), { memory: { limit: 1048576 } });
 });
 
 test("planUpdate completes memory/swap and quota/period pairs from the stored limits and merges", () => {

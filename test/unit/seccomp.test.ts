@@ -10,6 +10,7 @@ import { runFilter, BPF_MAXINSNS } from "../../src/seccomp/bpf.js";
 import { ARCHS, archNameForToken, X32_SYSCALL_BIT } from "../../src/seccomp/tables.js";
 import { loadLibseccomp, type SeccompKernel } from "../../src/sys/libseccomp.js";
 import { repoRoot } from "../helpers/rootfs.js";
+import type { LinuxSeccomp } from "../../src/spec/schema.js";
 
 const lib = loadLibseccomp();
 // libseccomp2 is a dependency (.ci/run installs it): without it these tests fail, they do not skip
@@ -77,14 +78,14 @@ test("deny-mkdir: mkdir gets ERRNO(EPERM) by default errnoRet, open is allowed",
   assert.equal(run(out.filter, 5000), ALLOW);
 });
 
-const allowlist = (extra: object[] = []) => ({
+const allowlist = (extra: object[] = []): LinuxSeccomp => ({
   defaultAction: "SCMP_ACT_ERRNO",
   syscalls: [
     { names: ["read", "write", "exit_group"], action: "SCMP_ACT_ALLOW" },
     { names: ["personality"], action: "SCMP_ACT_ALLOW", args: [{ index: 0, value: 0xffffffff, op: "SCMP_CMP_EQ" }] },
     ...extra,
   ],
-});
+}) as LinuxSeccomp;
 
 test("argument filter: personality(0xffffffff) allowed, other values get the default", () => {
   const out = compileSeccomp(allowlist(), lib!, { kernel: null })!;
@@ -191,6 +192,6 @@ test("flags: explicit ones map to seccomp(2) bits; TSYNC is dropped; NOTIFY adds
 
 test("no defaultAction and no syscalls means no filter", () => {
   assert.equal(compileSeccomp(undefined), null);
-  assert.equal(compileSeccomp({}), null);
-  assert.equal(compileSeccomp({ architectures: ["SCMP_ARCH_X86_64"], syscalls: [] }), null);
+  assert.equal(compileSeccomp({ defaultAction: "" }), null);
+  assert.equal(compileSeccomp({ defaultAction: "", architectures: ["SCMP_ARCH_X86_64"], syscalls: [] }), null);
 });

@@ -307,12 +307,13 @@ describe("accepted variations", () => {
     assert.equal(spec.process?.rlimits?.[0]?.hard, 2 ** 64);
     assert.equal(spec.linux?.resources?.memory?.swap, -(2 ** 63));
   });
-  test("seccomp actions/arches/operators stay strings (checked later)", () => {
+  test("every seccomp action, architecture, operator and flag of src/seccomp/tables.ts is accepted", async () => {
+    const { ACTIONS, ARCHS, FLAGS, OPERATORS } = await import("../../src/seccomp/tables.js");
     const spec = ok((c) => {
-      c.linux.seccomp = { defaultAction: "SCMP_ACT_FOO", architectures: ["SCMP_ARCH_NOPE"],
-        syscalls: [{ names: ["read"], action: "X", args: [{ index: 0, value: 1, op: "SCMP_CMP_WHAT" }] }] };
+      c.linux.seccomp = { defaultAction: "SCMP_ACT_ALLOW", architectures: Object.keys(ARCHS), flags: Object.keys(FLAGS), listenerPath: "/s",
+        syscalls: Object.keys(ACTIONS).map((action) => ({ names: ["read"], action, args: Object.keys(OPERATORS).map((op) => ({ index: 0, value: 1, op })) })) };
     });
-    assert.equal(spec.linux?.seccomp?.defaultAction, "SCMP_ACT_FOO");
+    assert.equal(spec.linux?.seccomp?.syscalls?.length, Object.keys(ACTIONS).length);
   });
   // Decision: NUL bytes are only refused in members that reach C strings; annotations never do.
   test("a NUL byte in an annotation is accepted", () => {
