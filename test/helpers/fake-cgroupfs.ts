@@ -9,7 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import type { CgroupFactory } from "../../src/context.js";
 import { newCgroupManager, loadCgroupManager, type CgroupManager, type CgroupPaths, type LoadOptions } from "../../src/cgroup/manager.js";
-import { readProcStat } from "../../src/state/proc.js";
+import { readProcStat, sleepMs } from "../../src/state/proc.js";
 
 const CONTROLLERS = ["cpuset", "cpu", "io", "memory", "pids"];
 const FILES: Record<string, Record<string, string>> = {
@@ -75,6 +75,9 @@ export function fakeCgroupfs(): FakeCgroupfs {
         m.killAll(sig);
       },
       destroy: () => {
+        // as the kernel's cgroup.procs, the lists drop processes once they are dead (Manager.destroy waits for that)
+        for (let i = 0; i < 100 && dirs(m.paths).some((d) => procsOf(d).some(alive)); i++) sleepMs(10);
+        for (const d of dirs(m.paths)) if (fs.existsSync(path.join(d, "cgroup.procs"))) fs.writeFileSync(path.join(d, "cgroup.procs"), procsOf(d).filter(alive).map((p) => `${p}\n`).join(""));
         // rmdir of a cgroup takes its interface files with it
         // (of a directory whose children go too: leaves first)
         const gone = new Set<string>();

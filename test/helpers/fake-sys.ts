@@ -118,7 +118,7 @@ export class FakeSys implements Sys {
   }
 
   #child(m: SyncMsg): SyncMsg {
-    const extra = m.type === "hooks" ? ` ${m.point}` : m.type === "error" ? ` op=${m.op} errno=${m.errno}` : "";
+    const extra = m.type === "pid" || m.type === "maps-request" ? ` ${m.pid}` : m.type === "hooks" ? ` ${m.point}` : m.type === "error" ? ` op=${m.op} errno=${m.errno}` : "";
     this.#record(`  sync child ${m.type}${extra}`);
     return m;
   }
