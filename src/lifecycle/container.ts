@@ -2,6 +2,7 @@
  * Loading a container (state + derived status) and tearing one down: shared by the
  * lifecycle modules. Cgroup managers come from the context's factory when it has one.
  */
+import { closeSync } from "node:fs";
 import { fault } from "../fault.js";
 import { TsrunError } from "../errors.js";
 import type { Ctx } from "../context.js";
@@ -63,7 +64,9 @@ export function killAndWait(ctx: Ctx, st: ContainerState): void {
   if (isAlive(st.initStartTime, readProcStat(st.pid))) {
     try {
       const fd = ctx.sys().pidfdOpen(st.pid);
-      if (isAlive(st.initStartTime, readProcStat(st.pid))) ctx.sys().pidfdSendSignal(fd, 9);
+      try {
+        if (isAlive(st.initStartTime, readProcStat(st.pid))) ctx.sys().pidfdSendSignal(fd, 9);
+      } finally { closeSync(fd); }
     } catch { /* already gone */ }
   }
   for (let i = 0; i < 500; i++) {

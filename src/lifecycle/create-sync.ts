@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import type { Ctx } from "../context.js";
 import type { Spec } from "../spec/load.js";
 import type { ContainerState, Handle } from "../state/store.js";
-import type { SpawnInput } from "../sys/types.js";
+import type { SpawnInput, SpawnResult } from "../sys/types.js";
 import type { CgroupManager } from "../cgroup/manager.js";
 import type { Plan } from "../plan/builder.js";
 import type { InitOptions } from "../plan/compile.js";
@@ -37,18 +37,24 @@ export interface SyncInput {
 /** The child's pid (the init's, once known) and our end of the sync socket (-1 once closed): the caller kills and closes on failure. */
 export interface SyncProgress { pid: number; syncFd: number }
 
-export function spawnAndSync(ctx: Ctx, x: SyncInput, p: SyncProgress): void {
-  const { h, st, spec, plan, planOpts, seccomp, cg } = x;
-  const sys = ctx.sys();
-  let r;
+/** sys.spawn; the parent's copies of what the child got are closed whatever happens, and `p` learns the child. */
+export function spawnChild(ctx: Ctx, x: { spawn: SpawnInput; afterSpawn: () => void }, p: SyncProgress): SpawnResult {
+  let r: SpawnResult;
   try {
-    r = sys.spawn(x.spawn);
+    r = ctx.sys().spawn(x.spawn);
   } finally {
     x.afterSpawn();
   }
-  let pid = r.pid;
-  p.pid = pid;
+  p.pid = r.pid;
   p.syncFd = r.syncFd;
+  return r;
+}
+
+export function spawnAndSync(ctx: Ctx, x: SyncInput, p: SyncProgress): void {
+  const { h, st, spec, plan, planOpts, seccomp, cg } = x;
+  const sys = ctx.sys();
+  const r = spawnChild(ctx, x, p);
+  let pid = r.pid;
   const syncFd = r.syncFd;
   mark("create: init cloned (koffi and libtsrun loaded)");
   fault("create-after-clone");

@@ -20,7 +20,7 @@ import { compileSeccomp } from "../seccomp/compile.js";
 import { drive, planFlags } from "../sync/driver.js";
 import { parsePreserveFds } from "./preserve-fds.js";
 import { subCgroups } from "./exec-process.js";
-import type { SyncProgress } from "./create-sync.js";
+import { spawnChild, type SyncProgress } from "./create-sync.js";
 import { writePidFile } from "../pidfile.js";
 import { checkPassedFds } from "../passed-fds.js";
 import { fault } from "../fault.js";
@@ -134,14 +134,7 @@ interface ExecSync {
 async function spawnExecAndSync(ctx: Ctx, x: ExecSync, p: SyncProgress): Promise<void> {
   const { st, plan, sub } = x;
   const sys = ctx.sys();
-  let r;
-  try {
-    r = sys.spawn(x.spawn);
-  } finally {
-    x.afterSpawn();
-  }
-  p.pid = r.pid;
-  p.syncFd = r.syncFd;
+  const r = spawnChild(ctx, x, p);
   closeFd(r.pidfd);
   fault("exec-after-clone");
   let intermediate = 0;

@@ -1,4 +1,5 @@
 /** kill, pause, resume, update and delete of an existing container, each under its flock. */
+import { closeSync } from "node:fs";
 import { fault } from "../fault.js";
 import { TsrunError } from "../errors.js";
 import type { Ctx } from "../context.js";
@@ -24,13 +25,15 @@ export function killContainer(ctx: Ctx, id: string, sig: number, opts: { all?: b
     const sys = ctx.sys();
     let fd: number;
     try { fd = sys.pidfdOpen(st.pid); } catch { throw new TsrunError("container not running"); }
-    if (!isAlive(st.initStartTime, readProcStat(st.pid))) throw new TsrunError("container not running");
     try {
+      if (!isAlive(st.initStartTime, readProcStat(st.pid))) throw new TsrunError("container not running");
       sys.pidfdSendSignal(fd, sig);
     } catch (e) {
       // init exited between the checks and the signal: the text podman and containerd match
       if ((e as TsrunError).code === "ESRCH") throw new TsrunError("container not running");
       throw e;
+    } finally {
+      closeSync(fd);                                // a library's caller lives on: no pidfd may leak
     }
     fault("kill-after-signal");
   } finally {

@@ -135,8 +135,7 @@ export class FakeSys implements Sys {
   pidfdOpen(pid: number): number {
     this.#record(`pidfdOpen ${pid}`);
     try { process.kill(pid, 0); } catch { throw new TsrunError(`pidfd_open \`pid ${pid}\`: ESRCH (no such process)`, "ESRCH"); }
-    const fd = fs.openSync("/dev/null", "r");
-    this.#hold.push(fd);
+    const fd = fs.openSync("/dev/null", "r");     // a real fd: tsrun closes it, as it closes a pidfd
     this.#pidfds.set(fd, pid);
     return fd;
   }
