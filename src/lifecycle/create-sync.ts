@@ -25,6 +25,7 @@ import { setupDeathHint } from "../seccomp/diagnose.js";
 import { runHelperPlan } from "../idmap-helpers.js";
 import { fault } from "../fault.js";
 import { mark } from "../profile.js";
+import { TsrunError } from "../errors.js";
 
 export interface SyncInput {
   h: Handle; st: ContainerState; spec: Spec; plan: Plan; planOpts: InitOptions;
@@ -36,6 +37,12 @@ export interface SyncInput {
 
 /** The child's pid (the init's, once known) and our end of the sync socket (-1 once closed): the caller kills and closes on failure. */
 export interface SyncProgress { pid: number; syncFd: number }
+
+/** runc's words, and the directory whose freezer says so */
+export function frozenError(cg: CgroupManager): TsrunError {
+  const dir = cg.paths.v1?.freezer ?? cg.paths.v2 ?? "";
+  return new TsrunError(`container's cgroup unexpectedly frozen: \`${dir}\``);
+}
 
 /** sys.spawn; the parent's copies of what the child got are closed whatever happens, and `p` learns the child. */
 export function spawnChild(ctx: Ctx, x: { spawn: SpawnInput; afterSpawn: () => void }, p: SyncProgress): SpawnResult {
@@ -68,7 +75,11 @@ export function spawnAndSync(ctx: Ctx, x: SyncInput, p: SyncProgress): void {
     wording: { describe: plan.describe, explain: plan.explain, hint: (q) => setupDeathHint(q, seccomp !== null) },
     steps: {
       writeMaps: (q) => { writeIdMaps(q, spec); fault("create-after-maps"); },
-      joinCgroups: () => { cg.addProcess(pid, { v2: !r.inCgroup }); fault("create-after-cgroup-join"); },
+      joinCgroups: () => {
+        cg.addProcess(pid, { v2: !r.inCgroup });
+        if (cg.state() === "frozen") throw frozenError(cg);   // frozen since create's check: init would hang there
+        fault("create-after-cgroup-join");
+      },
       sentGo: () => fault("create-after-go"),
       initPid: (q) => {                           // FORK_INIT: the grandchild is init
         fault("create-after-init-pid");
