@@ -282,9 +282,11 @@ export function planProcess(b: PlanBuilder, spec: Spec, opts: ProcessOptions): v
   if (sc?.notify && p.noNewPrivileges) seccompOp(0);     // the parent is gone after READY
   b.op(Op.REPORT_READY, "report ready");
   // with startContainer hooks init keeps the fifo open: a hook's failure goes back to `tsrun start` on it
-  if (opts.gateOnStart) b.op(Op.WAIT_START, "wait for start", { a: spec.hooks?.startContainer?.length ? 1 : 0 });
+  const startHooks = opts.gateOnStart && !!spec.hooks?.startContainer?.length;
+  if (opts.gateOnStart) b.op(Op.WAIT_START, "wait for start", { a: startHooks ? 1 : 0 });
+  // runc runs startContainer hooks under the filter: load it before them, else right before execve
+  if (sc && !sc.notify && p.noNewPrivileges) seccompOp(startHooks ? 0 : OpFlag.DEFER);
   if (opts.gateOnStart) planStartContainer(b, spec);
-  if (sc && !sc.notify && p.noNewPrivileges) seccompOp(OpFlag.DEFER);
   b.at("process.args", () => b.op(Op.EXEC, `exec "${p.args![0]}"`, { a: p.args!.length, b: env.length, s: [{ list: p.args! }, { list: env }] }));
 }
 
