@@ -96,7 +96,7 @@ export function spawnAndSync(ctx: Ctx, x: SyncInput, p: SyncProgress): void {
           const idm = idmapPlan(spec, `/proc/${pid}/ns/mnt`, planOpts, point - HOOK_POINT_IDMAP);
           if (idm) runHelperPlan(ctx, idm);
         } else {
-          runCreateHooks(ctx, h.dir, spec, ociState(st, "created"));   // the child waits before pivot_root
+          runCreateHooks(ctx, h.dir, spec, ociState(st, "created"), { bundle: st.bundle, rootfs: st.rootfs });   // the child waits before pivot_root
         }
       },
       seccompFd: seccomp?.notify

@@ -36,3 +36,22 @@ test("run -d into a cgroup frozen beforehand fails at once with runc's words and
   for (const c of ["memory", "pids", "cpu", "devices", "unified"]) assert.ok(!existsSync(join(V1, c, cgPath)), `no ${c} cgroup made`);
   assert.equal(readFileSync(join(freezer, "freezer.state"), "utf8").trim(), "FROZEN", "the caller's frozen cgroup is left as it was");
 });
+
+test("create's hooks start where runc's do: prestart and createRuntime in the bundle, createContainer in the container's root", () => {
+  const out = join(h.tmp, "hook-cwd");
+  mkdirSync(out);
+  const hook = (name: string) => ({ path: "/bin/sh", args: ["sh", "-c", `pwd > ${out}/${name}.pwd; ls > ${out}/${name}.ls`] });
+  const b = h.bundle({
+    process: { args: ["/bin/true"] },
+    hooks: { prestart: [hook("prestart")], createRuntime: [hook("createRuntime")], createContainer: [hook("createContainer")] },
+  }, { busybox: true });
+  const id = h.id();
+  h.ok(["run", "--bundle", b, id], { cwd: "/" });
+  const read = (f: string) => readFileSync(join(out, f), "utf8");
+  assert.equal(read("prestart.pwd"), `${b}\n`);
+  assert.equal(read("createRuntime.pwd"), `${b}\n`);
+  assert.equal(read("createContainer.pwd"), `${join(b, "rootfs")}\n`);
+  assert.ok(read("createContainer.ls").split("\n").includes("bin"), "the hook lists the container's root");
+  assert.ok(read("createRuntime.ls").split("\n").includes("config.json"), "the hook lists the bundle");
+  h.assertGone(id);
+});
