@@ -7,7 +7,9 @@ import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from "n
 import { join } from "node:path";
 import { Harness, requireRoot } from "../helpers/harness.js";
 import { markEnv, processesMatching } from "../helpers/leftovers.js";
-import { oneLineError } from "../helpers/cli.js";
+import { oneLineError, TSRUN } from "../helpers/cli.js";
+import { baseConfig } from "../helpers/rootfs.js";
+import { spawnSync } from "node:child_process";
 
 const V1 = "/sys/fs/cgroup";
 let h: Harness;
@@ -53,5 +55,32 @@ test("create's hooks start where runc's do: prestart and createRuntime in the bu
   assert.equal(read("createContainer.pwd"), `${join(b, "rootfs")}\n`);
   assert.ok(read("createContainer.ls").split("\n").includes("bin"), "the hook lists the container's root");
   assert.ok(read("createRuntime.ls").split("\n").includes("config.json"), "the hook lists the bundle");
+  h.assertGone(id);
+});
+
+/** the base mounts (runc spec's), with "ro" on the /dev tmpfs */
+const roDevMounts = () => (baseConfig().mounts as { destination: string; options?: string[] }[])
+  .map((m) => m.destination === "/dev" ? { ...m, options: [...(m.options ?? []), "ro"] } : m);
+const MOUNTS_OF_DEV = "grep -E ' /dev(/pts)? ' /proc/self/mounts | cut -d' ' -f1-4 | cut -d, -f1; touch /dev/x 2>/dev/null; echo touch=$?; echo ok > /dev/null && echo null-ok";
+
+for (const readonly of [true, false]) {
+  test(`an ro /dev tmpfs gets devpts and the devices first, then is made read-only (root.readonly ${readonly})`, () => {
+    const b = h.bundle({ root: { readonly }, mounts: roDevMounts(), process: { args: ["/bin/sh", "-c", MOUNTS_OF_DEV] } }, { busybox: true });
+    const id = h.id("rodev");
+    const r = h.run(["run", "--bundle", b, id]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, "tmpfs /dev tmpfs ro\ndevpts /dev/pts devpts rw\ntouch=1\nnull-ok\n");
+    h.assertGone(id);
+  });
+}
+
+test("run -t with root.readonly and an ro /dev: the console is made before /dev turns read-only", () => {
+  const b = h.bundle({ root: { readonly: true }, mounts: roDevMounts(), process: { args: ["/bin/sh"] } }, { busybox: true });
+  const id = h.id("rodevt");
+  const r = spawnSync("script", ["-qec", `${TSRUN} --root ${h.root} run -t --bundle ${b} ${id}`, "/dev/null"],
+    { input: "tty; grep ' /dev ' /proc/self/mounts | cut -d' ' -f4 | cut -d, -f1; exit 7\n", encoding: "utf8", timeout: 30_000 });
+  const out = r.stdout.replace(/\r/g, "");
+  assert.equal(r.status, 7, out + r.stderr);
+  assert.match(out, /^\/dev\/pts\/\d+\nro$/m, "a pty, and /dev read-only");
   h.assertGone(id);
 });
