@@ -39,8 +39,7 @@ export interface SyncInput {
 export interface SyncProgress { pid: number; syncFd: number }
 
 /** runc's words, and the directory whose freezer says so */
-export function frozenError(cg: CgroupManager): TsrunError {
-  const dir = cg.paths.v1?.freezer ?? cg.paths.v2 ?? "";
+export function frozenError(dir: string): TsrunError {
   return new TsrunError(`container's cgroup unexpectedly frozen: \`${dir}\``);
 }
 
@@ -77,7 +76,7 @@ export function spawnAndSync(ctx: Ctx, x: SyncInput, p: SyncProgress): void {
       writeMaps: (q) => { writeIdMaps(q, spec); fault("create-after-maps"); },
       joinCgroups: () => {
         cg.addProcess(pid, { v2: !r.inCgroup });
-        if (cg.state() === "frozen") throw frozenError(cg);   // frozen since create's check: init would hang there
+        if (cg.state() === "frozen") throw frozenError(cg.paths.v1?.freezer ?? cg.paths.v2 ?? "");   // frozen since create's check
         fault("create-after-cgroup-join");
       },
       sentGo: () => fault("create-after-go"),

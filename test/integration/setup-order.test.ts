@@ -16,28 +16,32 @@ let h: Harness;
 before(() => { requireRoot(); h = new Harness(); });
 after(() => h.cleanup());
 
-test("run -d into a cgroup frozen beforehand fails at once with runc's words and leaves nothing", (t) => {
-  const cgPath = `/tsrun-frozen-${process.pid}`;
-  const freezer = join(V1, "freezer", cgPath);
-  mkdirSync(freezer);
-  t.after(() => {
-    try { writeFileSync(join(freezer, "freezer.state"), "THAWED"); } catch { /* gone */ }
-    for (const p of processesMatching(marker)) { try { process.kill(p, "SIGKILL"); } catch { /* gone */ } }
-    try { rmdirSync(freezer); } catch { /* gone */ }
+for (const which of ["its own cgroup", "a parent cgroup"]) {
+  test(`run -d with ${which} frozen beforehand fails at once with runc's words and leaves nothing`, (t) => {
+    const top = `/tsrun-frozen-${process.pid}-${which === "its own cgroup" ? "own" : "parent"}`;
+    const cgPath = which === "its own cgroup" ? top : `${top}/c`;
+    const freezer = join(V1, "freezer", top);
+    const marker = `frz-${process.pid}-${top}`;
+    mkdirSync(freezer);
+    t.after(() => {
+      try { writeFileSync(join(freezer, "freezer.state"), "THAWED"); } catch { /* gone */ }
+      for (const p of processesMatching(marker)) { try { process.kill(p, "SIGKILL"); } catch { /* gone */ } }
+      try { rmdirSync(freezer); } catch { /* gone */ }
+    });
+    writeFileSync(join(freezer, "freezer.state"), "FROZEN");
+    const id = h.id("frz");
+    const b = h.bundle({ process: { args: ["sleep", "100"], env: [markEnv(marker)] }, linux: { cgroupsPath: cgPath } }, { busybox: true });
+    const r = h.run(["run", "-d", "--bundle", b, id], { timeout: 20_000, env: { ...process.env, TSRUN_TEST_MARK: marker } });
+    assert.equal(r.status, 1, `run -d must fail, not hang: ${r.stderr}`);
+    assert.equal(r.stderr, `container's cgroup unexpectedly frozen: \`${freezer}\`\n`);
+    assert.ok(oneLineError(r), r.stderr);
+    assert.deepEqual(processesMatching(marker), [], "no process of the container (or tsrun) is left, frozen or not");
+    assert.ok(!existsSync(join(h.root, id)), "no state dir");
+    for (const c of ["memory", "pids", "cpu", "devices", "unified"]) assert.ok(!existsSync(join(V1, c, top)), `no ${c} cgroup made`);
+    if (cgPath !== top) assert.ok(!existsSync(join(V1, "freezer", cgPath)), "no freezer cgroup made under the frozen one");
+    assert.equal(readFileSync(join(freezer, "freezer.state"), "utf8").trim(), "FROZEN", "the caller's frozen cgroup is left as it was");
   });
-  writeFileSync(join(freezer, "freezer.state"), "FROZEN");
-  const id = h.id("frz");
-  const marker = `frz-${process.pid}`;
-  const b = h.bundle({ process: { args: ["sleep", "100"], env: [markEnv(marker)] }, linux: { cgroupsPath: cgPath } }, { busybox: true });
-  const r = h.run(["run", "-d", "--bundle", b, id], { timeout: 20_000, env: { ...process.env, TSRUN_TEST_MARK: marker } });
-  assert.equal(r.status, 1, `run -d must fail, not hang: ${r.stderr}`);
-  assert.match(r.stderr, /container's cgroup unexpectedly frozen/);
-  assert.ok(oneLineError(r), r.stderr);
-  assert.deepEqual(processesMatching(marker), [], "no process of the container (or tsrun) is left, frozen or not");
-  assert.ok(!existsSync(join(h.root, id)), "no state dir");
-  for (const c of ["memory", "pids", "cpu", "devices", "unified"]) assert.ok(!existsSync(join(V1, c, cgPath)), `no ${c} cgroup made`);
-  assert.equal(readFileSync(join(freezer, "freezer.state"), "utf8").trim(), "FROZEN", "the caller's frozen cgroup is left as it was");
-});
+}
 
 test("create's hooks start where runc's do: prestart and createRuntime in the bundle, createContainer in the container's root", () => {
   const out = join(h.tmp, "hook-cwd");
