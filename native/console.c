@@ -83,6 +83,13 @@ int con_setup(struct xst *st, const struct tsrun_op *op)
   if ((r = s->ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0)
     goto out;
   slave = (int)r;
+  /* runc's fixStdioPermissions: the process's uid owns its terminal, the gid (devpts's tty) stays;
+   * an id this user namespace cannot map or own is left as it is */
+  r = s->fchownat(slave, "", (unsigned)op->c, (unsigned)-1, AT_EMPTY_PATH);
+  if (r < 0 && r != -EINVAL && r != -EPERM) {
+    x_fail(st, r, "chown pty slave");
+    goto out;
+  }
   if (op->a && op->b) {
     memset(&ws, 0, sizeof ws);
     ws.ws_row = (unsigned short)op->a;

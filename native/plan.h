@@ -80,7 +80,7 @@ enum tsrun_opcode {
   OP_EXEC,              /* a=argc s0=argv list, b=envc s1=env list: reset signals, close fds, execve */
   OP_PRIVATE_ROOT,      /* a=propagation flags for "/" (MS_REC|MS_SLAVE etc.) */
   OP_OPEN_ROOT,         /* s0=rootfs (absolute host path): the root that "(in root)" paths resolve in */
-  OP_SETUP_CONSOLE = 40, /* s0=ptmx path a=rows b=cols: pty inside the container, master to the console socket */
+  OP_SETUP_CONSOLE = 40, /* s0=ptmx path a=rows b=cols c=uid owning the slave: pty inside the container, master to the console socket */
   OP_HOOK_SYNC = 50,    /* a=point s0=state file: MSG_HOOKS, wait for HOOKS_DONE, open s0 in the state dir */
   OP_HOOK_EXEC = 51,    /* s0=path a=argc s1=argv b=envc s2=env s3=label c=timeout (s, 0 none): fork, stdin=state
                            file, execve, wait; a failure is also written to the exec fifo (see OP_WAIT_START) */

@@ -14,12 +14,13 @@ export interface Hook { path: string; args?: string[]; env?: string[]; timeout?:
 export const HOOK_KINDS = ["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"] as const;
 export type HookKind = (typeof HOOK_KINDS)[number];
 
-export function runHooks(ctx: Ctx, hooks: Hook[] | undefined, kind: HookKind, state: object, opts: { failIsError: boolean }): void {
+/** opts.cwd: where the hook starts (runc's: the bundle for the runtime's hooks, the rootfs for createContainer); else ours */
+export function runHooks(ctx: Ctx, hooks: Hook[] | undefined, kind: HookKind, state: object, opts: { failIsError: boolean; cwd?: string }): void {
   if (!hooks?.length) return;
   hooks.forEach((hook, i) => {
     const env = hook.env ? Object.fromEntries(hook.env.map((e) => { const k = e.indexOf("="); return k < 0 ? [e, ""] : [e.slice(0, k), e.slice(k + 1)]; })) : process.env;
     const r = process.getBuiltinModule("node:child_process").spawnSync(hook.path, (hook.args ?? [hook.path]).slice(1), {
-      argv0: hook.args?.[0] ?? hook.path, env, input: JSON.stringify(state),
+      argv0: hook.args?.[0] ?? hook.path, env, input: JSON.stringify(state), cwd: opts.cwd,
       timeout: hook.timeout ? hook.timeout * 1000 : undefined, stdio: ["pipe", "pipe", "pipe"], killSignal: "SIGKILL",
     });
     let why: string | undefined;
@@ -37,16 +38,19 @@ export function runHooks(ctx: Ctx, hooks: Hook[] | undefined, kind: HookKind, st
   });
 }
 
-/** prestart, createRuntime, createContainer: run by create while init waits at OP_HOOK_SYNC. */
-export function runCreateHooks(ctx: Ctx, stateDir: string, spec: Spec, state: object): void {
+/**
+ * prestart, createRuntime, createContainer: run by create while init waits at OP_HOOK_SYNC, from
+ * where runc runs them: the bundle, and for createContainer the container's root (before pivot_root).
+ */
+export function runCreateHooks(ctx: Ctx, stateDir: string, spec: Spec, state: object, dirs: { bundle: string; rootfs: string }): void {
   if (spec.hooks?.startContainer?.length) {
     // stdin of the startContainer hooks, read inside the container (OP_HOOK_EXEC)
     const file = join(stateDir, START_STATE_FILE);
     try { writeFileSync(file, JSON.stringify(state), { mode: 0o644 }); } catch (e) { throw sysError("write", file, e); }
   }
-  runHooks(ctx, spec.hooks?.prestart, "prestart", state, { failIsError: true });
-  runHooks(ctx, spec.hooks?.createRuntime, "createRuntime", state, { failIsError: true });
-  runHooks(ctx, spec.hooks?.createContainer, "createContainer", state, { failIsError: true });
+  runHooks(ctx, spec.hooks?.prestart, "prestart", state, { failIsError: true, cwd: dirs.bundle });
+  runHooks(ctx, spec.hooks?.createRuntime, "createRuntime", state, { failIsError: true, cwd: dirs.bundle });
+  runHooks(ctx, spec.hooks?.createContainer, "createContainer", state, { failIsError: true, cwd: dirs.rootfs });
 }
 
 /** Hooks run by the runtime must exist before anything is set up (bad input, no leftovers). */

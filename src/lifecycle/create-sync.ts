@@ -25,6 +25,7 @@ import { setupDeathHint } from "../seccomp/diagnose.js";
 import { runHelperPlan } from "../idmap-helpers.js";
 import { fault } from "../fault.js";
 import { mark } from "../profile.js";
+import { TsrunError } from "../errors.js";
 
 export interface SyncInput {
   h: Handle; st: ContainerState; spec: Spec; plan: Plan; planOpts: InitOptions;
@@ -36,6 +37,11 @@ export interface SyncInput {
 
 /** The child's pid (the init's, once known) and our end of the sync socket (-1 once closed): the caller kills and closes on failure. */
 export interface SyncProgress { pid: number; syncFd: number }
+
+/** runc's words, and the directory whose freezer says so */
+export function frozenError(dir: string): TsrunError {
+  return new TsrunError(`container's cgroup unexpectedly frozen: \`${dir}\``);
+}
 
 /** sys.spawn; the parent's copies of what the child got are closed whatever happens, and `p` learns the child. */
 export function spawnChild(ctx: Ctx, x: { spawn: SpawnInput; afterSpawn: () => void }, p: SyncProgress): SpawnResult {
@@ -68,7 +74,11 @@ export function spawnAndSync(ctx: Ctx, x: SyncInput, p: SyncProgress): void {
     wording: { describe: plan.describe, explain: plan.explain, hint: (q) => setupDeathHint(q, seccomp !== null) },
     steps: {
       writeMaps: (q) => { writeIdMaps(q, spec); fault("create-after-maps"); },
-      joinCgroups: () => { cg.addProcess(pid, { v2: !r.inCgroup }); fault("create-after-cgroup-join"); },
+      joinCgroups: () => {
+        cg.addProcess(pid, { v2: !r.inCgroup });
+        if (cg.state() === "frozen") throw frozenError(cg.paths.v1?.freezer ?? cg.paths.v2 ?? "");   // frozen since create's check
+        fault("create-after-cgroup-join");
+      },
       sentGo: () => fault("create-after-go"),
       initPid: (q) => {                           // FORK_INIT: the grandchild is init
         fault("create-after-init-pid");
@@ -85,7 +95,7 @@ export function spawnAndSync(ctx: Ctx, x: SyncInput, p: SyncProgress): void {
           const idm = idmapPlan(spec, `/proc/${pid}/ns/mnt`, planOpts, point - HOOK_POINT_IDMAP);
           if (idm) runHelperPlan(ctx, idm);
         } else {
-          runCreateHooks(ctx, h.dir, spec, ociState(st, "created"));   // the child waits before pivot_root
+          runCreateHooks(ctx, h.dir, spec, ociState(st, "created"), { bundle: st.bundle, rootfs: st.rootfs });   // the child waits before pivot_root
         }
       },
       seccompFd: seccomp?.notify

@@ -24,9 +24,10 @@ import { mountPointIn, detachContainerRoot } from "../host-mounts.js";
 import { reopenDevNullStdio } from "../sys/devnull.js";
 import { cgroupMountView } from "../plan/cgroup-view.js";
 import { cgroupsPathFor } from "../cgroup/systemd-path.js";
+import { frozenAt } from "../cgroup/frozen.js";
 import { writePidFile } from "../pidfile.js";
 import { parsePreserveFds } from "./preserve-fds.js";
-import { spawnAndSync, type SyncProgress } from "./create-sync.js";
+import { spawnAndSync, frozenError, type SyncProgress } from "./create-sync.js";
 
 export interface CreateOptions {
   /** the bundle directory (config.json and, usually, the rootfs); default the current directory */
@@ -94,6 +95,9 @@ function createWith(ctx: Ctx, id: string, opts: CreateOptions, spec: Spec, bundl
   };
   // cgroupsPath is checked before anything exists
   const cg = newCg(ctx, { cgroupsPath: cgroupsPathFor(spec.linux?.cgroupsPath, id, ctx.systemdCgroup), id, beforeMkdir: (d) => recordParent(d), onMkdir: (d) => { if (!isLeaf(d)) fault("create-after-cgroup-parent"); } });
+  // runc's check, before anything is made: init would join a frozen cgroup and never report back
+  const frozen = frozenAt(cg.paths);
+  if (frozen !== undefined) throw frozenError(frozen);
   const plan = compileInit(spec, { ...planOpts, cgroupHierarchies: cgroupMountView(spec, cg.paths) });
   mark("create: plan compiled");
   for (const w of plan.warnings) ctx.log.debug(w);
@@ -169,3 +173,4 @@ function createWith(ctx: Ctx, id: string, opts: CreateOptions, spec: Spec, bundl
     throw e;
   }
 }
+

@@ -10,13 +10,14 @@ import * as fs from "node:fs";
 import { join } from "node:path";
 import { TsrunError, sysError } from "../errors.js";
 import type { Ctx } from "../context.js";
-import { load, loadCg } from "./container.js";
+import { load, loadCg, ociState } from "./container.js";
 import type { Process, Spec } from "../spec/load.js";
 import type { ContainerState } from "../state/store.js";
 import type { SpawnInput } from "../sys/types.js";
 import type { Plan } from "../plan/builder.js";
 import { compileExec } from "../plan/exec.js";
-import { compileSeccomp } from "../seccomp/compile.js";
+import { compileSeccomp, type CompiledSeccomp } from "../seccomp/compile.js";
+import { listenerState, sendToListener } from "../seccomp/notify.js";
 import { drive, planFlags } from "../sync/driver.js";
 import { parsePreserveFds } from "./preserve-fds.js";
 import { subCgroups } from "./exec-process.js";
@@ -71,7 +72,7 @@ export async function execIn(ctx: Ctx, id: string, make: ProcessFor, o: ExecOpti
   const sub = subCgroups(st.cgroup, o.cgroup ?? []);
   const con = openConsole(proc, o.consoleSocket, !!o.detach);
   fault("exec-after-console");
-  const plan = compileExec(spec, { initPid: st.pid, seccomp: seccomp ? { filter: seccomp.filter, flags: seccomp.flags } : undefined });
+  const plan = compileExec(spec, { initPid: st.pid, seccomp: seccomp ? { filter: seccomp.filter, flags: seccomp.flags, notify: seccomp.notify } : undefined });
   if (!o.detach) sys.setSubreaper();               // the process is the intermediate's child: it comes back to us
   const fwd = o.detach ? undefined : forwardSignals(sys);
 
@@ -87,7 +88,7 @@ export async function execIn(ctx: Ctx, id: string, make: ProcessFor, o: ExecOpti
       if (fwd && !proc.terminal) pipes = openStdioPipes(sys, hostRootIds(st.spec));   // never our stdio (runc's setupProcessPipes)
     } catch (e) { afterSpawn(); throw e; }
     await spawnExecAndSync(ctx, {
-      st, plan, sub, afterSpawn,
+      st, plan, sub, afterSpawn, seccomp,
       spawn: { plan: plan.buffer, cgroupFd: cgFd, stateDirFd: -1, consoleFd: con.child, preserveFds, stdio: pipes?.child },
     }, p);
     if (con.ours >= 0) { master = sys.recvFd(con.ours).fd; fault("exec-after-console-master"); }
@@ -125,14 +126,17 @@ export async function execIn(ctx: Ctx, id: string, make: ProcessFor, o: ExecOpti
 }
 
 interface ExecSync {
-  st: ContainerState; plan: Plan; sub: ReturnType<typeof subCgroups>; spawn: SpawnInput;
+  st: ContainerState; plan: Plan; sub: ReturnType<typeof subCgroups>; spawn: SpawnInput; seccomp: CompiledSeccomp | null;
   /** closes the parent's copies of what the child got, right after the clone, whatever happens */
   afterSpawn: () => void;
 }
 
-/** exec's parent/child sequence (native/sync.h): clone, join the cgroups, GO, the pid after the fork, READY. */
+/**
+ * exec's parent/child sequence (native/sync.h): clone, join the cgroups, GO, the pid after the fork,
+ * the seccomp listener fd (SCMP_ACT_NOTIFY: to the agent, as create does), READY.
+ */
 async function spawnExecAndSync(ctx: Ctx, x: ExecSync, p: SyncProgress): Promise<void> {
-  const { st, plan, sub } = x;
+  const { st, plan, sub, seccomp } = x;
   const sys = ctx.sys();
   const r = spawnChild(ctx, x, p);
   closeFd(r.pidfd);
@@ -155,6 +159,10 @@ async function spawnExecAndSync(ctx: Ctx, x: ExecSync, p: SyncProgress): Promise
       },
       sentGo: () => fault("exec-after-go"),
       initPid: (q) => { fault("exec-after-init-pid"); intermediate = p.pid; p.pid = q; },   // FORK_INIT: the grandchild is the process
+      // runc's: the process's pid, and the container's state as it is (running, init's pid)
+      seccompFd: seccomp?.notify
+        ? (fd) => sendToListener(seccomp.listenerPath!, fd, listenerState(p.pid, seccomp.listenerMetadata, ociState(st, "running")))
+        : undefined,
     },
   });
   if (intermediate) await sys.waitpid(intermediate);

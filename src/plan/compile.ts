@@ -120,6 +120,13 @@ function planNamespaces(b: PlanBuilder, spec: Spec): Set<NamespaceType> {
   return types;
 }
 
+/** runc's rule: a tmpfs or /dev asked to be read-only gets its submounts, devices and console first */
+function readOnlyLater(m: Mount): boolean {
+  const o = parseMountOptions(m.options ?? []);
+  if (m.type === "bind" || (o.flags & MS.BIND) !== 0 || (o.flags & MS.RDONLY) === 0) return false;
+  return m.type === "tmpfs" || inRoot(m.destination ?? "") === "/dev";
+}
+
 function planMount(b: PlanBuilder, spec: Spec, m: Mount, i: number, opts: InitOptions): void {
   const where = `mounts[${i}]`;
   if (!m.destination) throw new SpecError(`${where}.destination`, "must not be empty");
@@ -166,8 +173,10 @@ function planMount(b: PlanBuilder, spec: Spec, m: Mount, i: number, opts: InitOp
   const data = o.data.filter((x) => !RECURSIVE_OPTIONS.includes(x) && !EXTRA_OPTIONS.includes(x));
   const dataStr = data.length ? data.join(",") : undefined;
   // tmpcopyup (native/copyup.c): the tmpfs root takes the directory's mode unless the data sets one
+  // a read-only tmpfs or /dev is mounted writable and made read-only once everything under it is there
+  const ro = readOnlyLater(m) ? MS.RDONLY : 0;
   b.op(copyup ? Op.MOUNT_COPYUP : Op.MOUNT, `${copyup ? "tmpcopyup " : ""}mount "${type ?? m.source ?? ""}" on "${dest}"`, {
-    flags, a: o.flags & ~MS.REMOUNT, b: copyup && !data.some((x) => x.startsWith("mode=")) ? 1 : 0, c: o.propagation,
+    flags, a: o.flags & ~MS.REMOUNT & ~ro, b: copyup && !data.some((x) => x.startsWith("mode=")) ? 1 : 0, c: o.propagation,
     s: [m.source ?? type, dest, type, dataStr], check,
   });
   planRecursive(b, m.options ?? [], dest);
@@ -282,9 +291,11 @@ export function planProcess(b: PlanBuilder, spec: Spec, opts: ProcessOptions): v
   if (sc?.notify && p.noNewPrivileges) seccompOp(0);     // the parent is gone after READY
   b.op(Op.REPORT_READY, "report ready");
   // with startContainer hooks init keeps the fifo open: a hook's failure goes back to `tsrun start` on it
-  if (opts.gateOnStart) b.op(Op.WAIT_START, "wait for start", { a: spec.hooks?.startContainer?.length ? 1 : 0 });
+  const startHooks = opts.gateOnStart && !!spec.hooks?.startContainer?.length;
+  if (opts.gateOnStart) b.op(Op.WAIT_START, "wait for start", { a: startHooks ? 1 : 0 });
+  // runc runs startContainer hooks under the filter: load it before them, else right before execve
+  if (sc && !sc.notify && p.noNewPrivileges) seccompOp(startHooks ? 0 : OpFlag.DEFER);
   if (opts.gateOnStart) planStartContainer(b, spec);
-  if (sc && !sc.notify && p.noNewPrivileges) seccompOp(OpFlag.DEFER);
   b.at("process.args", () => b.op(Op.EXEC, `exec "${p.args![0]}"`, { a: p.args!.length, b: env.length, s: [{ list: p.args! }, { list: env }] }));
 }
 
@@ -331,6 +342,12 @@ export function compileInit(spec: Spec, opts: InitOptions): Plan {
     else b.op(Op.PIVOT_ROOT, `pivot_root "${opts.rootfs}"`, { s: [opts.rootfs] });
   });
   if (late) b.at("linux.rootfsPropagation", () => b.op(Op.PRIVATE_ROOT, `make / ${prop}`, { a: MS.REC | propFlags[prop!] }));
+  // as runc: the console, then the read-only remounts, so nothing under them is still to be made
+  if (p?.terminal) b.at("process.terminal", () => planConsole(b, p));
+  mounts.forEach((m, i) => {
+    const dest = inRoot(m.destination ?? "");
+    if (readOnlyLater(m)) b.at(`mounts[${i}]`, () => b.op(Op.REMOUNT_RO, `remount "${dest}" read-only`, { s: [dest] }));
+  });
   if (spec.root?.readonly) b.at("root.readonly", () => b.op(Op.REMOUNT_RO, "remount / read-only", { s: ["/"] }));
   if (spec.hostname) b.at("hostname", () => b.op(Op.SETHOSTNAME, `sethostname "${spec.hostname}"`, { s: [spec.hostname!] }));
   if (spec.domainname) b.at("domainname", () => b.op(Op.SETDOMAINNAME, `setdomainname "${spec.domainname}"`, { s: [spec.domainname!] }));
@@ -342,7 +359,6 @@ export function compileInit(spec: Spec, opts: InitOptions): Plan {
   (spec.linux?.readonlyPaths ?? []).forEach((path, i) => b.at(`linux.readonlyPaths[${i}]`, () => b.op(Op.READONLY_PATH, `readonly path "${path}"`, { a: maskedPathFs(spec, path), s: [path] })));
   (spec.linux?.maskedPaths ?? []).forEach((path, i) => b.at(`linux.maskedPaths[${i}]`, () => b.op(Op.MASK_PATH, `mask path "${path}"`, { a: maskedPathFs(spec, path), s: [path] })));
   if (p) {
-    if (p.terminal) b.at("process.terminal", () => planConsole(b, p));
     planProcess(b, spec, { gateOnStart: true, seccomp: opts.seccomp });
   } else {
     b.op(Op.REPORT_READY, "report ready");

@@ -19,7 +19,8 @@ export interface ExecOptions {
 /** The pty: opened through the container's /dev/ptmx (which points into its own devpts). */
 export function planConsole(b: PlanBuilder, p: Process): void {
   const rows = p.consoleSize?.height ?? 0, cols = p.consoleSize?.width ?? 0;
-  b.op(Op.SETUP_CONSOLE, "set up the console \"/dev/ptmx\"", { a: rows, b: cols, s: ["/dev/ptmx"] });
+  // c: the uid the pty slave is chowned to (runc's fixStdioPermissions)
+  b.op(Op.SETUP_CONSOLE, "set up the console \"/dev/ptmx\"", { a: rows, b: cols, c: p.user?.uid ?? 0, s: ["/dev/ptmx"] });
 }
 
 export function compileExec(spec: Spec, opts: ExecOptions): Plan {

@@ -102,7 +102,7 @@ export const OPS = {
   EXEC: { code: 31, a: ["argc", "dec"], b: ["envc", "dec"], s: [list("argv", "a"), list("env", "b")] },
   PRIVATE_ROOT: { code: 32, a: ["propagation", "hex"] },
   OPEN_ROOT: { code: 33, s: [str("rootfs")] },
-  SETUP_CONSOLE: { code: 40, a: ["rows", "dec"], b: ["cols", "dec"], s: [str("ptmx")] },
+  SETUP_CONSOLE: { code: 40, a: ["rows", "dec"], b: ["cols", "dec"], c: ["uid", "dec"], s: [str("ptmx")] },
   HOOK_SYNC: { code: 50, a: ["point", "hex"], s: [str("state file")] },
   HOOK_EXEC: {
     code: 51, a: ["argc", "dec"], b: ["envc", "dec"], c: ["timeout", "dec"],

@@ -2,7 +2,7 @@
 // the user's process never runs, and the container ends stopped with nothing left after delete.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Harness, requireRoot, processesWith } from "../helpers/harness.js";
 import { oneLineError } from "../helpers/cli.js";
@@ -13,15 +13,16 @@ before(() => { requireRoot(); h = new Harness(); });
 after(() => h.cleanup());
 
 /** a bundle whose process leaves /log/ran behind if it ever runs */
-function bundle(hook: object): { b: string; ran: string } {
+function bundle(hook: object, extra: object = {}): { b: string; ran: string; log: string } {
   const log = join(h.tmp, `log-${Math.random().toString(36).slice(2)}`);
   mkdirSync(log);
   const b = h.bundle({
     mounts: [...(baseConfig().mounts as object[]), { destination: "/log", type: "bind", source: log, options: ["rbind", "rw"] }],
     process: { args: ["/bin/sh", "-c", "touch /log/ran; sleep 1000"] },
     hooks: { startContainer: [{ path: "/bin/true" }, hook] },
+    ...extra,
   }, { busybox: true });
-  return { b, ran: join(log, "ran") };
+  return { b, ran: join(log, "ran"), log };
 }
 
 test("a failing startContainer hook fails start in one line; the process never runs; delete leaves nothing", () => {
@@ -74,6 +75,27 @@ test("startContainer hooks that pass: start succeeds and the process runs", () =
   h.ok(["delete", "--force", id]);
   h.assertGone(id);
 });
+
+for (const nnp of [true, false]) {
+  test(`startContainer hooks run under the seccomp filter, as runc's do (noNewPrivileges ${nnp})`, () => {
+    const seccomp = { defaultAction: "SCMP_ACT_ALLOW", syscalls: [{ names: ["mkdir", "mkdirat"], action: "SCMP_ACT_ERRNO" }] };
+    const { b, ran, log } = bundle({ path: "/bin/sh", args: ["sh", "-c", "mkdir /log/by-hook"] }, {
+      linux: { ...(baseConfig().linux as object), seccomp },
+    });
+    const p = JSON.parse(readFileSync(join(b, "config.json"), "utf8"));
+    p.process.noNewPrivileges = nnp;
+    writeFileSync(join(b, "config.json"), JSON.stringify(p));
+    const id = h.id();
+    h.ok(["create", "--bundle", b, id]);
+    const r = h.run(["start", id]);
+    assert.ok(oneLineError(r), `status ${r.status}: ${r.stderr}`);
+    assert.match(r.stderr, /^startContainer hook #1 `\/bin\/sh`: exit status 1$/m);
+    assert.ok(!existsSync(join(log, "by-hook")), "the hook's mkdir was refused by the filter");
+    assert.ok(!existsSync(ran), "the user's process ran");
+    h.ok(["delete", id]);
+    h.assertGone(id);
+  });
+}
 
 for (const kind of ["createRuntime", "createContainer"]) {
   test(`a failing ${kind} hook fails create in one line and leaves no state, cgroup or process`, () => {

@@ -20,9 +20,12 @@ function sleepMs(ms: number): void {
 
 /** Starts the agent on a fresh socket path; resolves once it listens. */
 function startAgent(answer: string): { agent: ChildProcess; sock: string; out: string; exited: Promise<unknown> } {
-  const n = readdirSync(h.tmp).length;
-  const sock = join(h.tmp, `agent${n}.sock`);
-  const out = join(h.tmp, `agent${n}.json`);
+  return startAgentAt(join(h.tmp, `agent${readdirSync(h.tmp).length}.sock`), answer);
+}
+
+/** Starts the agent on `sock` (a listenerPath a container already names); resolves once it listens. */
+function startAgentAt(sock: string, answer: string): { agent: ChildProcess; sock: string; out: string; exited: Promise<unknown> } {
+  const out = join(h.tmp, `agent${readdirSync(h.tmp).length}.json`);
   const agent = spawn(AGENT, [sock, out, answer], { stdio: ["ignore", "ignore", "inherit"] });
   const exited = once(agent, "exit");
   for (let i = 0; i < 500 && !existsSync(sock); i++) sleepMs(10);
@@ -99,3 +102,43 @@ test("an unreachable listener fails create with one clear line and leaves nothin
   assert.equal(r.stderr, `seccomp notify: connect \`${sock}\`: ENOENT (no such file or directory)\n`);
   h.assertGone(id);
 });
+
+for (const nnp of [false, true]) {
+  test(`exec into a container with SCMP_ACT_NOTIFY hands the exec's listener fd to the agent (noNewPrivileges ${nnp})`, async () => {
+    const first = startAgent("errno:28");            // create's listener; it unlinks the socket once it has the fd
+    let second: ReturnType<typeof startAgent> | undefined;
+    try {
+      const b = h.bundle({
+        root: { readonly: false },
+        process: { args: ["/bin/tsrun-testhelper", "pause"], noNewPrivileges: nnp },
+        linux: { seccomp: notifyMkdir(first.sock) },
+      }, { busybox: true });
+      const id = h.id();
+      h.ok(["run", "-d", "--bundle", b, id]);
+      const initPid = h.state(id).pid;
+      for (let i = 0; i < 500 && existsSync(first.sock); i++) sleepMs(10);
+      assert.ok(!existsSync(first.sock), "create's agent took its fd");
+      second = startAgentAt(first.sock, "errno:28");
+      const r = h.run(["exec", id, "/bin/sh", "-c", "mkdir /tmp/y; echo rc=$?"]);
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stderr, /No space left on device/);
+      assert.equal(r.stdout, "rc=1\n");
+      await second.exited;
+      assert.equal(second.agent.exitCode, 0, "the exec's filter went away with the process");
+      const st = JSON.parse(readFileSync(second.out, "utf8"));
+      assert.deepEqual(st.fds, ["seccompFd"]);
+      assert.equal(st.metadata, "tsrun-test-metadata");
+      assert.equal(st.state.id, id);
+      assert.equal(st.state.status, "running");
+      assert.equal(st.state.pid, initPid);
+      assert.ok(st.pid > 0 && st.pid !== initPid, `the exec'd process's pid: ${st.pid}`);
+      assert.match(readFileSync(`${second.out}.log`, "utf8"), /^notify 83 pid \d+\n$/);
+      assert.equal(readFileSync(`${first.out}.log`, "utf8"), "", "init's agent saw nothing of the exec");
+      h.ok(["delete", "--force", id]);
+      h.assertGone(id);
+    } finally {
+      first.agent.kill("SIGKILL");
+      second?.agent.kill("SIGKILL");
+    }
+  });
+}

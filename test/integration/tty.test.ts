@@ -119,3 +119,20 @@ test("exec -t without a console socket proxies the pty; the exit status comes th
   assert.match(p.stdout.replace(/\r/g, ""), /piped/);
   h.ok(["delete", "--force", id]);
 });
+
+test("run -t and exec -t: the pty belongs to the process's uid, group tty (5), as runc's", () => {
+  const id = h.id("ttyown");
+  const b = h.bundle({ root: { readonly: false }, process: { args: ["/bin/sh"], user: { uid: 1000, gid: 1000 } } }, busybox);
+  const own = 'stat -c "owner=%u:%g" $(tty); ';
+  const r = underPty(`${TSRUN} --root ${h.root} run -t --bundle ${b} ${id}`, `${own}exit 0\n`);
+  assert.equal(r.status, 0, r.out);
+  assert.match(r.out.replace(/\r/g, ""), /^owner=1000:5$/m, r.out);
+  h.assertGone(id);
+  const id2 = h.id("ttyown");
+  h.ok(["run", "-d", "--bundle", h.bundle({ process: { args: ["/bin/sleep", "1000"], user: { uid: 1000, gid: 1000 } } }, busybox), id2]);
+  const e = underPty(`${TSRUN} --root ${h.root} exec -t --user 2000:2000 ${id2} sh`, `${own}exit 0\n`);
+  assert.equal(e.status, 0, e.out);
+  assert.match(e.out.replace(/\r/g, ""), /^owner=2000:5$/m, e.out);
+  h.ok(["delete", "--force", id2]);
+  h.assertGone(id2);
+});

@@ -69,3 +69,12 @@ test("exec flags on top of the container's process, as runc applies them", () =>
   assert.throws(() => execProcess(base, [], {}), /no command given/);
   assert.throws(() => execProcess(base, ["x"], { cwd: "rel" }), /absolute/);
 });
+
+test("the console op carries the process's uid, which the pty slave is chowned to (runc's fixStdioPermissions)", () => {
+  const spec = parseSpec(fixture("containerd-config.json"));
+  const proc = { ...parseProcess(fixture("containerd-exec-process.json")), terminal: true, user: { uid: 2000, gid: 2000 } };
+  const con = compileExec({ ...spec, process: proc }, { initPid: 1 }).ops.find((o) => o.describe.startsWith("set up the console"))!;
+  assert.equal(con.c, 2000n);
+  const init = compileInit({ ...spec, process: proc }, { rootfs: "/r", bundle: "/b", noPivot: false, host: { sourceKind: () => "dir" } });
+  assert.equal(init.ops.find((o) => o.describe.startsWith("set up the console"))!.c, 2000n);
+});

@@ -20,10 +20,13 @@ const lines = (spec: Spec, re: RegExp): string[] => dumpPlan(compile(spec)).spli
 test("tmpcopyup on a tmpfs compiles to one MOUNT_COPYUP op, the option left out of the data", () => {
   const spec = withMounts([{ destination: "/var/lib/x", type: "tmpfs", source: "tmpfs", options: ["nosuid", "ro", "tmpcopyup", "size=1m"] }]);
   assert.deepEqual(lines(spec, /tmpcopyup/), [
-    ' 4 MOUNT_COPYUP f=0x0 0x3 0x1 0 "tmpfs" "/var/lib/x" "tmpfs" "size=1m"  # mounts[0]: tmpcopyup mount "tmpfs" on "/var/lib/x"',
+    ' 4 MOUNT_COPYUP f=0x0 0x2 0x1 0 "tmpfs" "/var/lib/x" "tmpfs" "size=1m"  # mounts[0]: tmpcopyup mount "tmpfs" on "/var/lib/x"',
   ]);
-  const op = compile(spec).ops.find((o) => o.code === Op.MOUNT_COPYUP)!;
-  assert.equal(op.a, 0x3n, "ro|nosuid: the executor mounts it writable and makes it read-only after the copy");
+  const ops = compile(spec).ops;
+  const op = ops.find((o) => o.code === Op.MOUNT_COPYUP)!;
+  assert.equal(op.a, 0x2n, "nosuid: mounted writable; ro comes once every submount is there (as runc)");
+  const ro = ops.findIndex((o) => o.describe === 'remount "/var/lib/x" read-only');
+  assert.ok(ro > ops.findIndex((o) => o.code === Op.PIVOT_ROOT), "made read-only after pivot_root, with the other read-only remounts");
   assert.equal(op.b, 1n, "no mode= in the data: the tmpfs root takes the directory's mode");
 });
 
@@ -80,4 +83,23 @@ test("startContainer hooks carry their error label and timeout; init keeps the f
   assert.equal(ops.find((o) => o.code === Op.WAIT_START)!.a, 1n);
   delete spec.hooks;
   assert.equal(compile(spec).ops.find((o) => o.code === Op.WAIT_START)!.a, 0n);
+});
+
+test("a read-only /dev tmpfs is mounted writable and made read-only after its submounts, the devices and the console", () => {
+  const s = fixture();
+  delete s.hooks;
+  s.process!.terminal = true;
+  s.root = { ...s.root!, readonly: true };
+  s.mounts = [
+    { destination: "/dev", type: "tmpfs", source: "tmpfs", options: ["nosuid", "mode=755", "ro"] },
+    { destination: "/dev/pts", type: "devpts", source: "devpts", options: ["nosuid", "newinstance", "ptmxmode=0666"] },
+  ];
+  const ops = compile(s).ops;
+  const at = (d: string) => ops.findIndex((o) => o.describe === d);
+  assert.equal(ops[at('mount "tmpfs" on "/dev"')].a & 1n, 0n, "no MS_RDONLY at mount time");
+  const ro = at('remount "/dev" read-only');
+  assert.ok(ro > at('mount "devpts" on "/dev/pts"'));
+  assert.ok(ro > ops.findIndex((o) => o.code === Op.MKNOD), "after the devices");
+  assert.ok(ro > ops.findIndex((o) => o.code === Op.SETUP_CONSOLE), "after the console");
+  assert.ok(ro < at("remount / read-only"), "then the root, as runc's finalizeRootfs");
 });

@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseSpec } from "../../src/spec/load.js";
 import { compileInit } from "../../src/plan/compile.js";
+import { compileExec } from "../../src/plan/exec.js";
 import { OpFlag } from "../../src/plan/ops.js";
 import { MSG_SIZE, decodeMsg, encodeMsg } from "../../src/sys/sync.js";
 import { listenerState } from "../../src/seccomp/notify.js";
@@ -33,6 +34,27 @@ test("a plain filter with noNewPrivileges is deferred to exec; without it, loade
   const early = seccompPlace(false, false);
   assert.ok(!early.deferred);
   assert.ok(early.at < early.ops.indexOf("drop bounding capabilities"));
+});
+
+test("with startContainer hooks, a noNewPrivileges filter is loaded after start, before the hooks (runc runs them under it)", () => {
+  for (const nnp of [true, false]) {
+    const s = spec(nnp);
+    s.hooks = { startContainer: [{ path: "/bin/hook" }] };
+    const plan = compileInit(s, { rootfs: "/r", bundle: "/b", noPivot: false, host, seccomp: { filter, flags: 0, notify: false } });
+    const ops = plan.ops.map((o) => o.describe);
+    const at = ops.indexOf("load seccomp filter");
+    assert.equal(plan.ops[at].flags & OpFlag.DEFER, 0, `nnp ${nnp}: loaded at its place, not at exec`);
+    assert.ok(at < ops.indexOf("startContainer hook #0 \"/bin/hook\""), `nnp ${nnp}: before the hook`);
+    if (nnp) assert.equal(ops[at - 1], "wait for start", "with NNP: as late as it can be");
+  }
+});
+
+test("exec's plan loads a listener filter before READY too, so the fd can go to the agent", () => {
+  const plan = compileExec(spec(true), { initPid: 1, seccomp: { filter, flags: 8, notify: true } });
+  const ops = plan.ops.map((o) => o.describe);
+  const at = ops.indexOf("load seccomp filter");
+  assert.equal(plan.ops[at].flags & OpFlag.DEFER, 0);
+  assert.equal(ops[at + 1], "report ready");
 });
 
 test("a listener (notify) filter is always loaded before READY, so the parent is still there to take the fd", () => {
