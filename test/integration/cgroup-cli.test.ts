@@ -234,6 +234,14 @@ test("device rules through the v1 devices driver: a deny blocks open(), /dev/nul
   assert.deepEqual(out(false), ["ok", "ok"]);
 });
 
+test("a device rule with access \"rwa\" is accepted as runc accepts it: the v1 list gets \"c 1:4 rw\"", () => {
+  const devices = [{ allow: false, access: "rwm" }, { allow: true, type: "c", major: 1, minor: 4, access: "rwa" }];
+  const { id } = runDetached([H, "pause"], { devices });
+  assert.ok(v1file("devices", id, "devices.list").split("\n").includes("c 1:4 rw"), "the unknown letter is dropped, r and w kept");
+  h.ok(["delete", "--force", id]);
+  h.assertGone(id);
+});
+
 test("events streams stats every --interval, reports the OOM kill (v1 memory.oom_control) and ends when the container stops", async () => {
   const b = h.bundle(oomPatch(), { busybox: true });
   const id = h.id();
