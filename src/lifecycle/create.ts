@@ -118,6 +118,7 @@ function createWith(ctx: Ctx, id: string, opts: CreateOptions, spec: Spec, bundl
       try { fs.mkdirSync(planOpts.mountAt, { mode: 0o700 }); } catch (e) { throw sysError("mkdir", planOpts.mountAt, e); }
     }
     fault("create-after-state-creating");
+    warnIfOccupied(ctx, cg.pids());
     cg.create(spec.linux?.resources);
     mark("create: state dir and cgroups made");
     fault("create-after-cgroup");
@@ -168,4 +169,9 @@ function createWith(ctx: Ctx, id: string, opts: CreateOptions, spec: Spec, bundl
     h.remove();
     throw e;
   }
+}
+
+/** A cgroup that already holds processes (another container's, say) is used, with runc's warning. */
+function warnIfOccupied(ctx: Ctx, pids: number[]): void {
+  if (pids.length) ctx.log.warn(`container's cgroup is not empty: ${pids.length} process(es) found`);
 }
