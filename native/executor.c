@@ -131,7 +131,7 @@ static const uint8_t req_str[OP__COUNT] = {
   [OP_PIVOT_ROOT] = 1, [OP_MOVE_ROOT] = 1, [OP_MASK_PATH] = 1, [OP_READONLY_PATH] = 1,
   [OP_REMOUNT_RO] = 1, [OP_SYSCTL] = 3, [OP_SETHOSTNAME] = 1, [OP_SETDOMAINNAME] = 1,
   [OP_CHDIR] = 1, [OP_LOOKUP_EXEC] = 1, [OP_OPEN_ROOT] = 1, [OP_HOOK_EXEC] = 1,
-  [OP_SETUP_CONSOLE] = 1, [OP_MOUNT_SETATTR] = 1, [OP_MOUNT_IDMAP] = 7, [OP_MOUNT_COPYUP] = 2,
+  [OP_SETUP_CONSOLE] = 1, [OP_MOUNT_SETATTR] = 1, [OP_MOUNT_IDMAP] = 3, [OP_MOUNT_COPYUP] = 2,
 };
 
 static const char *const op_names[OP__COUNT] = {

@@ -142,6 +142,7 @@ int mnt_symlink(struct xst *st, const struct tsrun_op *op);
 int mnt_mkdir(struct xst *st, const struct tsrun_op *op);
 int mnt_pivot_root(struct xst *st, const struct tsrun_op *op);
 int mnt_move_root(struct xst *st, const struct tsrun_op *op);
+long mnt_hide_host_kernfs(struct xst *st, const char *root); /* nopivot.c: before --no-pivot's MS_MOVE */
 int mnt_mask_path(struct xst *st, const struct tsrun_op *op);
 int mnt_readonly_path(struct xst *st, const struct tsrun_op *op);
 int mnt_remount_ro(struct xst *st, const struct tsrun_op *op);

@@ -537,10 +537,17 @@ int mnt_move_root(struct xst *st, const struct tsrun_op *op)
 {
   const struct tsrun_sys *s = st->sys;
   const char *rootfs = x_str(st, op->s[0]);
+  static char real[X_PATH_MAX];
   long r;
-  /* a=1: no mount namespace of our own (the host's): chroot only, never MS_MOVE there */
-  if ((r = s->chdir(rootfs)) < 0 || (!(op->a & 1) && (r = s->mount(rootfs, "/", NULL, MS_MOVE, NULL)) < 0) ||
-      (r = s->chroot(".")) < 0 || (r = s->chdir("/")) < 0)
+  if ((r = s->chdir(rootfs)) < 0)
+    return (int)r;
+  /* a=1: no mount namespace of our own (the host's): chroot only, never MS_MOVE there, nothing to hide */
+  if (!(op->a & 1)) {
+    if ((r = s->getcwd(real, sizeof real)) < 0 || (r = mnt_hide_host_kernfs(st, real)) < 0 ||
+        (r = s->mount(rootfs, "/", NULL, MS_MOVE, NULL)) < 0)
+      return (int)r;
+  }
+  if ((r = s->chroot(".")) < 0 || (r = s->chdir("/")) < 0)
     return (int)r;
   st->pivoted = 1;
   return reopen_root(st, "/");

@@ -86,7 +86,7 @@ enum tsrun_opcode {
                            file, execve, wait; a failure is also written to the exec fifo (see OP_WAIT_START) */
   OP_PROC_ATTR = 52,    /* a=kind: 1 personality(b), 2 ioprio_set(b), 3 sched_setattr(s0 blob, c len), 4 sched_setaffinity(s0, c) */
   OP_MOUNT_SETATTR = 53,/* s0=path(in root) a=attr_set b=attr_clr c=propagation: mount_setattr(AT_RECURSIVE) */
-  OP_MOUNT_IDMAP = 54,  /* s0=source(host) s1=dest(in root, exists) s2=userns path a=AT_RECURSIVE|0: open_tree+IDMAP+move_mount */
+  OP_MOUNT_IDMAP = 54,  /* s0=source(host) s1=dest(in root, exists) s2=userns path (none: no idmap) a=AT_RECURSIVE|0: open_tree+IDMAP+move_mount */
   OP_MOUNT_COPYUP = 55, /* as OP_MOUNT (tmpfs, not bind) + tmpcopyup: the dir's contents copied in; b=1: root takes the dir's mode */
   OP__COUNT = 80      /* one past the highest reserved range (docs/HACKING.md); arrays are sized by it */
 };

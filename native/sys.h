@@ -110,6 +110,7 @@ struct systest_conf {
   int recv_eof;             /* recv returns 0 (parent went away) instead of MSG_GO (MSG_HOOKS_DONE after MSG_HOOKS) */
   int strict;               /* unknown paths are absent instead of directories */
   int cwd_outside;          /* getcwd answers "(unreachable)/host" */
+  const char *read_data;    /* what read() returns, in order, across calls (else EOF at once) */
   const char *proc_root;    /* a procfs is mounted here: fstatfs says proc at and below it,
                                and fstat gives the path itself inode 1 */
 };

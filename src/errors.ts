@@ -50,6 +50,11 @@ export function errnoText(errno: number | string): string {
   return words ? `${name} (${words})` : name;
 }
 
+/** "no such file or directory" for "ENOENT": the words alone, for text that must read as the kernel's (runc's wording). */
+export function errnoWords(name: string): string {
+  return ERRNO_WORDS[name] ?? name;
+}
+
 /** Wrap a Node fs/system error as `<op> \`<object>\`: <ERRNO>`. */
 export function sysError(op: string, object: string, err: unknown): TsrunError {
   const e = err as NodeJS.ErrnoException;

@@ -297,7 +297,8 @@ TEST(move_root_sequence)
   pb_op1(&P, OP_OPEN_ROOT, 0, "/rootfs");
   pb_op1(&P, OP_MOVE_ROOT, 0, "/rootfs");
   CHECK(run(&P) == 0);
-  const char *want[] = { "chdir(\"/rootfs\") = 0", "mount(\"/rootfs\",\"/\",NULL,MS_MOVE,NULL) = 0",
+  const char *want[] = { "chdir(\"/rootfs\") = 0", "getcwd()", "openat(AT_FDCWD,\"/proc/self/mountinfo\"",
+                         "mount(\"/rootfs\",\"/\",NULL,MS_MOVE,NULL) = 0",
                          "chroot(\".\") = 0", "chdir(\"/\") = 0",
                          "openat(AT_FDCWD,\"/\",O_PATH|O_DIRECTORY|O_CLOEXEC,00)", NULL };
   CHECK(has_seq(want));
@@ -871,6 +872,7 @@ TEST(console_needs_a_socket)
 
 #include "executor_test_rootfs.c"
 #include "executor_test_mountcheck.c"
+#include "executor_test_nopivot.c"
 
 int main(void)
 {
@@ -904,6 +906,7 @@ int main(void)
   RUN(notify_filter_sends_listener_fd_before_ready);
   rootfs_tests();
   mountcheck_tests();
+  nopivot_tests();
   printf("%d passed, %d failed\n", passed, failed);
   return failed ? 1 : 0;
 }

@@ -58,6 +58,10 @@ export const DEFAULT_ALLOWED_DEVICES: readonly DeviceRule[] = Object.freeze([
   rule("c", 10, 200),
 ]);
 
+/**
+ * "rwm" → bits. Letters other than r, w and m are ignored, as runc ignores them ("rwa" is "rw"); an empty
+ * access, or one with none of the three, is refused (runc refuses the first and fails to apply the second).
+ */
 export function parseAccess(access: string, where: string): number {
   if (access === "") throw new TsrunError(`${where}.access: must not be empty`);
   let bits = 0;
@@ -65,8 +69,8 @@ export function parseAccess(access: string, where: string): number {
     if (ch === "r") bits |= ACC_READ;
     else if (ch === "w") bits |= ACC_WRITE;
     else if (ch === "m") bits |= ACC_MKNOD;
-    else throw new TsrunError(`${where}.access: invalid character "${ch}" in "${access}" (want r, w, m)`);
   }
+  if (bits === 0) throw new TsrunError(`${where}.access: "${access}" grants none of r, w, m`);
   return bits;
 }
 

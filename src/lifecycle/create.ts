@@ -16,6 +16,7 @@ import { openConsole, closeFd, listenFds } from "./foreground.js";
 import { checkLsm } from "../plan/lsm.js";
 import { lsmHost } from "../lsm-host.js";
 import { startIdmapHelpers } from "../idmap-helpers.js";
+import { unreachableInUserns } from "../bind-reach.js";
 import { fault } from "../fault.js";
 import { mark } from "../profile.js";
 import { checkPassedFds } from "../passed-fds.js";
@@ -91,7 +92,10 @@ function createWith(ctx: Ctx, id: string, opts: CreateOptions, spec: Spec, bundl
     mountAt: ownMnt ? undefined : mountPointIn(resolve(ctx.root, id)),
     seccomp: seccomp ? { filter: seccomp.filter, flags: seccomp.flags, notify: seccomp.notify } : undefined,
     rootfs, bundle, noPivot: opts.pivot === false,
-    host: { sourceKind: (p: string) => { try { return fs.statSync(p).isDirectory() ? "dir" as const : "file" as const; } catch { return undefined; } } },
+    host: {
+      sourceKind: (p: string) => { try { return fs.statSync(p).isDirectory() ? "dir" as const : "file" as const; } catch { return undefined; } },
+      unreachable: unreachableInUserns(spec),       // such binds are made from the host (src/bind-reach.ts)
+    },
   };
   // cgroupsPath is checked before anything exists
   const cg = newCg(ctx, { cgroupsPath: cgroupsPathFor(spec.linux?.cgroupsPath, id, ctx.systemdCgroup), id, beforeMkdir: (d) => recordParent(d), onMkdir: (d) => { if (!isLeaf(d)) fault("create-after-cgroup-parent"); } });
@@ -122,6 +126,7 @@ function createWith(ctx: Ctx, id: string, opts: CreateOptions, spec: Spec, bundl
       try { fs.mkdirSync(planOpts.mountAt, { mode: 0o700 }); } catch (e) { throw sysError("mkdir", planOpts.mountAt, e); }
     }
     fault("create-after-state-creating");
+    warnIfOccupied(ctx, cg.pids());
     cg.create(spec.linux?.resources);
     mark("create: state dir and cgroups made");
     fault("create-after-cgroup");
@@ -174,3 +179,7 @@ function createWith(ctx: Ctx, id: string, opts: CreateOptions, spec: Spec, bundl
   }
 }
 
+/** A cgroup that already holds processes (another container's, say) is used, with runc's warning. */
+function warnIfOccupied(ctx: Ctx, pids: number[]): void {
+  if (pids.length) ctx.log.warn(`container's cgroup is not empty: ${pids.length} process(es) found`);
+}

@@ -3,8 +3,8 @@
  * process with exec's flags on top) and --cgroup's sub-cgroups. Pure but for reading files.
  */
 import * as fs from "node:fs";
-import { join, isAbsolute, normalize } from "node:path";
-import { TsrunError } from "../errors.js";
+import { join, isAbsolute, posix } from "node:path";
+import { TsrunError, errnoWords } from "../errors.js";
 import { loadProcess, type Process } from "../spec/load.js";
 import type { CgroupPaths } from "../cgroup/manager.js";
 
@@ -51,20 +51,51 @@ export function execProcess(base: Process | undefined, args: string[], o: ExecFl
   return p;
 }
 
-/** --cgroup [controller:]path, relative to the container's cgroups: the directories to join. */
-export function subCgroups(paths: CgroupPaths, values: string[]): { v2?: string; v1: Record<string, string> } | undefined {
+/**
+ * --cgroup [controller[,controller]:]path, as runc reads it: a path alone (the only --cgroup then) is a sub-cgroup
+ * of every hierarchy, cgroup2 included; with controllers, only theirs, found in each controller's own hierarchy
+ * (co-mounted controllers move together). A path that leaves the container's cgroup, a controller the container
+ * has no hierarchy for, or a sub-cgroup that does not exist is refused in runc's words.
+ */
+export function subCgroups(
+  paths: CgroupPaths, values: string[], exists: (dir: string) => boolean = fs.existsSync,
+): { v2?: string; v1: Record<string, string> } | undefined {
   if (!values.length) return undefined;
-  const out: { v2?: string; v1: Record<string, string> } = { v2: paths.v2, v1: { ...paths.v1 } };
+  const wanted = new Map<string, string>();                  // controller ("" = every hierarchy) -> sub path
   for (const v of values) {
-    const i = v.indexOf(":");
-    const ctl = i >= 0 ? v.slice(0, i) : "";
-    const sub = normalize("/" + (i >= 0 ? v.slice(i + 1) : v));
-    if (sub.split("/").includes("..")) throw new TsrunError(`exec: --cgroup ${JSON.stringify(v)}: must stay inside the container's cgroup`);
-    if (!ctl || ctl === "unified") { if (paths.v2) out.v2 = join(paths.v2, sub); }
-    for (const [c, dir] of Object.entries(paths.v1 ?? {})) if (!ctl || c.split(",").includes(ctl)) out.v1[c] = join(dir, sub);
+    const cs = v.split(":");
+    if (cs.length > 2) throw new TsrunError(`exec: invalid --cgroup argument: ${v}`);
+    if (cs.length === 1) {
+      if (values.length !== 1) throw new TsrunError(`exec: invalid --cgroup argument: ${v} (missing <controller>: prefix)`);
+      wanted.set("", v);
+    } else {
+      for (const ctl of cs[0].split(",")) wanted.set(ctl, cs[1]);
+    }
   }
-  for (const d of [out.v2, ...Object.values(out.v1)]) {
-    if (d && !fs.existsSync(d)) throw new TsrunError(`exec: --cgroup: \`${d}\`: ENOENT`, "ENOENT");
+  const v1 = paths.v1 ?? {};
+  const out: { v2?: string; v1: Record<string, string> } = { v2: paths.v2, v1: { ...v1 } };
+  const all = wanted.get("");
+  if (all !== undefined) {
+    if (paths.v2) out.v2 = under(paths.v2, all);
+    for (const [c, dir] of Object.entries(v1)) out.v1[c] = under(dir, all);
+  } else {
+    for (const [ctl, add] of wanted) {
+      const dir = Object.hasOwn(v1, ctl) ? v1[ctl] : undefined;
+      if (dir === undefined) throw new TsrunError(`exec: --cgroup ${ctl}:${add}: unknown controller ${ctl}`);
+      for (const [c, d] of Object.entries(v1)) if (d === dir) out.v1[c] = under(dir, add);
+    }
+  }
+  for (const d of new Set([out.v2, ...Object.values(out.v1)])) {
+    if (d && !exists(d)) {
+      throw new TsrunError(`exec: --cgroup: adding pid to cgroups: open ${join(d, "cgroup.procs")}: ${errnoWords("ENOENT")} (ENOENT)`, "ENOENT");
+    }
   }
   return out;
+}
+
+/** `dir`/`add`, which must stay inside `dir` (runc: "<add> is not a sub cgroup path"). */
+function under(dir: string, add: string): string {
+  const p = posix.join(dir, add).replace(/(?<=.)\/+$/, "");
+  if (p !== dir && !p.startsWith(dir.endsWith("/") ? dir : dir + "/")) throw new TsrunError(`exec: --cgroup: ${add} is not a sub cgroup path`);
+  return p;
 }

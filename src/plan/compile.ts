@@ -22,6 +22,8 @@ import { isKernelFs, maskedPathFs } from "./kernel-fs.js";
 export interface HostView {
   /** stat of a bind source on the host: "dir", "file", or undefined when it does not exist */
   sourceKind(path: string): "dir" | "file" | undefined;
+  /** a bind source the container's mapped root cannot reach: mounted by the host-side helper (src/bind-reach.ts) */
+  unreachable?(path: string): boolean;
 }
 
 /** A seccomp filter compiled by src/seccomp (libseccomp), ready for seccomp(2). */
@@ -150,7 +152,7 @@ function planMount(b: PlanBuilder, spec: Spec, m: Mount, i: number, opts: InitOp
     let flags = OpFlag.BIND;
     if (kind === "file") flags |= OpFlag.MKFILE;
     if (remount) flags |= OpFlag.REMOUNT_BIND;
-    if (idmapOf(spec, m, i)) {
+    if (idmapOf(spec, m, i) || opts.host.unreachable?.(src)) {
       // the runtime makes it from the host while init waits here, in spec order (src/idmap-helpers.ts): see idmapPlan
       const file = kind === "file";
       b.op(Op.MKDIR, `${file ? "create file" : "mkdir"} "${dest}"`, { flags: file ? OpFlag.MKFILE : 0, a: 0o755, s: [dest] });
@@ -193,13 +195,20 @@ export function idmapPlan(spec: Spec, mntns: string, opts: InitOptions, only?: n
   b.op(Op.OPEN_ROOT, `open rootfs "${opts.rootfs}"`, { s: [opts.rootfs] });
   let n = 0;
   (spec.mounts ?? []).forEach((m, i) => {
-    if ((only !== undefined && i !== only) || !idmapOf(spec, m, i)) return;
+    if (only !== undefined && i !== only) return;
+    const src = m.source === undefined ? "" : posix.isAbsolute(m.source) ? m.source : posix.join(opts.bundle, m.source);
     const o = parseMountOptions(m.options ?? []);
+    const idmapped = !!idmapOf(spec, m, i);
+    const isBind = m.type === "bind" || (o.flags & MS.BIND) !== 0;
+    if (!idmapped && !(isBind && opts.host.unreachable?.(src))) return;
     const dest = inRoot(m.destination);
-    const src = posix.isAbsolute(m.source!) ? m.source! : posix.join(opts.bundle, m.source!);
     const rec = (o.flags & MS.REC) !== 0 || (m.options ?? []).includes("ridmap");
-    const ns = opts.idmapUserns?.get(i) ?? "/proc/<helper>/ns/user";
-    b.op(Op.MOUNT_IDMAP, `idmapped bind mount "${src}" on "${dest}"`, { a: rec ? 0x8000 : 0, s: [src, dest, ns] });
+    if (idmapped) {
+      const ns = opts.idmapUserns?.get(i) ?? "/proc/<helper>/ns/user";
+      b.op(Op.MOUNT_IDMAP, `idmapped bind mount "${src}" on "${dest}"`, { a: rec ? 0x8000 : 0, s: [src, dest, ns] });
+    } else {
+      b.op(Op.MOUNT_IDMAP, `bind mount "${src}" on "${dest}" from the host (the container's root cannot reach it)`, { a: rec ? 0x8000 : 0, s: [src, dest, undefined] });
+    }
     const f = o.flags;
     const attr = (f & MS.RDONLY ? 1 : 0) | (f & MS.NOSUID ? 2 : 0) | (f & MS.NODEV ? 4 : 0) | (f & MS.NOEXEC ? 8 : 0);
     if (attr) b.op(Op.MOUNT_SETATTR, `mount options on "${dest}"`, { a: attr, s: [dest] });

@@ -234,6 +234,33 @@ test("device rules through the v1 devices driver: a deny blocks open(), /dev/nul
   assert.deepEqual(out(false), ["ok", "ok"]);
 });
 
+test("a device rule with access \"rwa\" is accepted as runc accepts it: the v1 list gets \"c 1:4 rw\"", () => {
+  const devices = [{ allow: false, access: "rwm" }, { allow: true, type: "c", major: 1, minor: 4, access: "rwa" }];
+  const { id } = runDetached([H, "pause"], { devices });
+  assert.ok(v1file("devices", id, "devices.list").split("\n").includes("c 1:4 rw"), "the unknown letter is dropped, r and w kept");
+  h.ok(["delete", "--force", id]);
+  h.assertGone(id);
+});
+
+test("a second container created in an occupied cgroup is warned about as runc warns, and still runs", () => {
+  const cgroupsPath = `/tsrun-test-shared-${process.pid}`;
+  const b = h.bundle({ process: { args: [H, "pause"] }, linux: { cgroupsPath } }, { busybox: true });
+  const [first, second] = [h.id(), h.id()];
+  const r1 = h.run(["run", "-d", "--bundle", b, first]);
+  assert.equal(r1.status, 0, r1.stderr);
+  assert.equal(r1.stderr, "", "an empty cgroup: no warning");
+  const r2 = h.run(["run", "-d", "--bundle", b, second]);
+  assert.equal(r2.status, 0, r2.stderr);
+  assert.match(r2.stderr, /container's cgroup is not empty: 1 process\(es\) found/);
+  assert.equal(r2.stderr.trimEnd().split("\n").length, 1, "one line");
+  assert.equal(h.state(second).status, "running");
+  h.ok(["delete", "--force", second]);
+  h.ok(["delete", "--force", first]);
+  h.assertGone(first);
+  h.assertGone(second);
+  assert.equal(existsSync(join(V1, "pids", cgroupsPath)), false, "the shared cgroup goes with the last one");
+});
+
 test("events streams stats every --interval, reports the OOM kill (v1 memory.oom_control) and ends when the container stops", async () => {
   const b = h.bundle(oomPatch(), { busybox: true });
   const id = h.id();

@@ -186,6 +186,29 @@ test("exec --cgroup: a half-set-up exec child, held in a frozen sub-cgroup, cann
   }
 });
 
+test("exec --cgroup: runc's refusals; controller:sub joins that controller's own hierarchy only", () => {
+  for (const [arg, re] of [["..", /--cgroup: \.\. is not a sub cgroup path$/], ["pids:a/../..", /a\/\.\.\/\.\. is not a sub cgroup path$/],
+    ["whaaat:/", /unknown controller whaaat$/], ["nonexistent", /adding pid to cgroups: open \S+\/nonexistent\/cgroup\.procs: no such file or directory \(ENOENT\)$/]] as const) {
+    const r = ex(["--cgroup", arg, id, "true"]);
+    assert.notEqual(r.status, 0, arg);
+    assert.equal(r.stderr.trimEnd().split("\n").length, 1, `${arg}: ${r.stderr}`);
+    assert.match(r.stderr.trimEnd(), re, arg);
+  }
+  const st = JSON.parse(readFileSync(join(h.root, id, "state.json"), "utf8"));
+  const sub = join(st.cgroup.v1.memory, "submem");
+  mkdirSync(sub);
+  try {
+    const r = ex(["--cgroup", "memory:submem", id, "cat", "/proc/self/cgroup"]);
+    assert.equal(r.status, 0, r.stderr);
+    const line = (key: string) => r.stdout.split("\n").find((l) => l.split(":")[1]?.split(",").includes(key)) ?? "";
+    assert.match(line("memory"), /\/submem$/, "in the memory sub-cgroup");
+    assert.doesNotMatch(line("pids"), /submem/, "and in the container's own cgroup for the rest");
+    assert.equal(r.stdout.split("\n").find((l) => l.startsWith("0::")), `0::${containerCgroup(id, "")}`, "cgroup2 too");
+  } finally {
+    for (let i = 0; i < 100 && existsSync(sub); i++) { try { rmdirSync(sub); } catch { spawnSync("sleep", ["0.02"]); } }
+  }
+});
+
 test("refusals: a stopped container, a paused one (unless --ignore-paused)", async () => {
   const b = h.bundle({ process: { args: ["/bin/true"] } }, { busybox: true });
   const sid = h.id("stopped");

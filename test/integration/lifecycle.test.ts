@@ -93,3 +93,20 @@ test("delete --force removes a running container and everything it owns", () => 
   assert.ok(!existsSync(`/proc/${pid}/stat`) || readFileSync(`/proc/${pid}/stat`, "utf8").includes(") Z"), "init is gone");
   h.assertGone(id);
 });
+
+test("kill <id> 0 is a liveness check: exit 0 while running, the container untouched; 'container not running' once stopped", () => {
+  const b = h.bundle({ process: { args: [H, "pause"] } });
+  const id = h.id();
+  h.ok(["run", "-d", "--bundle", b, id]);
+  const alive = h.run(["kill", id, "0"]);
+  assert.equal(alive.status, 0, alive.stderr);
+  assert.equal(alive.stderr, "");
+  assert.equal(h.state(id).status, "running", "signal 0 delivers nothing");
+  h.ok(["kill", id, "KILL"]);
+  for (let i = 0; i < 200 && h.state(id).status !== "stopped"; i++) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+  const gone = h.run(["kill", id, "0"]);
+  assert.equal(gone.status, 1);
+  assert.match(gone.stderr, /container not running/);
+  h.ok(["delete", id]);
+  h.assertGone(id);
+});

@@ -92,6 +92,22 @@ test("proc on a direct symlink to a directory of the rootfs, and sysfs on /sys -
   refused(b3, line(0, "proc", "/proc", "is not a directory", "ENOTDIR"));
 });
 
+test("an image's /proc -> /elsewhere is refused under run -d and --no-pivot too: nothing runs", () => {
+  for (const extra of [["-d"], ["-d", "--no-pivot"]]) {
+    const b = h.bundle({ process: { args: ["/bin/sh", "-c", "sleep 100"] } }, { busybox: true });
+    const rootfs = join(b, "rootfs");
+    rmdirProc(rootfs);
+    mkdirSync(join(rootfs, "elsewhere"));
+    symlinkSync("/elsewhere", join(rootfs, "proc"));
+    const id = h.id();
+    const r = h.run(["run", ...extra, "--bundle", b, id]);
+    assert.ok(oneLineError(r), `${extra.join(" ")}: status ${r.status}, stderr ${JSON.stringify(r.stderr)}`);
+    assert.match(r.stderr, line(0, "proc", "/proc"));
+    h.assertGone(id);
+    assert.equal(readlinkSync(join(rootfs, "proc")), "/elsewhere", "the image is as it was");
+  }
+});
+
 test("a symlink in an intermediate component of a cgroup mount point (/sys/fs -> x) is refused, for cgroup and cgroup2", () => {
   for (const type of ["cgroup", "cgroup2"]) {
     const b = h.bundle({

@@ -1,7 +1,7 @@
 // User namespaces: container root mapped to host 100000 (range 65536).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { chmodSync, chownSync, mkdirSync, statSync } from "node:fs";
+import { chmodSync, chownSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Harness, requireRoot } from "../helpers/harness.js";
 import { baseConfig, mappedUserns } from "../helpers/rootfs.js";
@@ -55,4 +55,23 @@ test("an idmapped bind mount shows host-owned files as root's inside the user na
   assert.deepEqual(r.stdout.trim().split("\n"), ["0:0", "65534:65534"], "idmapped: root; plain bind: the overflow id");
   const st = statSync(join(data, "by-root"));
   assert.equal(st.uid, 0, "container root writes host root's id through the idmap");
+});
+
+test("a bind source under a directory the mapped root cannot search is mounted (from the host, as runc opens it first), with its options", () => {
+  const secret = join(h.tmp, "secret-parent");
+  const inner = join(secret, "inner");
+  mkdirSync(inner, { recursive: true });
+  writeFileSync(join(inner, "f"), "hidden\n");
+  chmodSync(secret, 0o700);                         // host root's, mode 0700: uid 100000 cannot search it
+  const b = h.bundle({
+    linux: userns,
+    mounts: [...(baseConfig().mounts as object[]), { destination: "/data", type: "bind", source: inner, options: ["rbind", "ro"] }],
+    process: { args: ["/bin/sh", "-c", "cat /data/f; touch /data/x 2>/dev/null && echo writable || echo read-only"] },
+  }, { busybox: true });
+  mkdirSync(join(b, "rootfs", "data"));
+  const id = h.id();
+  const r = h.run(["run", "--bundle", b, id]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, "hidden\nread-only\n");
+  h.assertGone(id);
 });

@@ -142,8 +142,19 @@ test("validation: one line naming the field", () => {
   assert.throws(() => normalizeDeviceRules([{ allow: true, type: "x", access: "r" }]), /^TsrunError: linux\.resources\.devices\[0\]\.type: invalid device type "x"/);
   assert.throws(() => normalizeDeviceRules([{ allow: true, access: "" }]), /devices\[0\]\.access: must not be empty/);
   assert.throws(() => normalizeDeviceRules([{ allow: true }]), /devices\[0\]\.access: must not be empty/);
-  assert.throws(() => normalizeDeviceRules([{ allow: true, access: "rwx" }]), /invalid character "x"/);
+  assert.throws(() => normalizeDeviceRules([{ allow: true, access: "xyz" }]), /devices\[0\]\.access: "xyz" grants none of r, w, m/);
   assert.throws(() => normalizeDeviceRules([{ allow: true, type: "c", major: -5, access: "r" }]), /devices\[0\]\.major: invalid device number -5/);
+});
+
+test("access letters runc does not know are ignored, as runc ignores them: \"rwa\" is \"rw\"", () => {
+  const [rule] = normalizeDeviceRules([{ allow: true, type: "c", major: 1, minor: 4, access: "rwa" }]);
+  assert.equal(rule.access, RW);
+  assert.equal(v1DeviceLine(rule), "c 1:4 rw", "the v1 line runc writes for it");
+  const p = prog([{ allow: false, access: "rwm" }, { allow: true, type: "c", major: 1, minor: 4, access: "rwa" }]);
+  assert.equal(p.allows("c", 1, 4, RW), true, "the v2 filter lets read+write through");
+  const q = prog([{ allow: true, access: "rwm" }, { allow: false, type: "c", major: 1, minor: 4, access: "wa" }]);
+  assert.equal(q.allows("c", 1, 4, ACC_WRITE), false, "a deny of \"wa\" denies write");
+  assert.equal(q.allows("c", 1, 4, ACC_READ), true, "and leaves read alone");
 });
 
 test("v1 lines: reset to deny-all, then each rule in order", () => {
