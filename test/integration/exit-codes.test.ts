@@ -1,7 +1,9 @@
-// The exit status a script or a client (containerd's shim, conmon) reads from `tsrun exec`: runc's 255 when the exec
-// itself fails, the process's own status otherwise.
+// What a script or a client (containerd's shim, conmon) reads from `tsrun exec`: runc's 255 when the exec itself
+// fails, the process's own status otherwise; and --debug's lines, on stderr or in --log.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { Harness, requireRoot } from "../helpers/harness.js";
 import { oneLineError } from "../helpers/cli.js";
 
@@ -49,4 +51,22 @@ test("the process's own status passes through unchanged, 255 included", () => {
     assert.equal(r.stdout, "out\n");
     assert.equal(r.stderr, "");
   }
+});
+
+test("--debug exec logs the process it runs: logrus text on stderr, or JSON lines in --log FILE", () => {
+  const r = h.run(["--debug", "exec", id, "sh", "-c", "echo out; exit 4"]);
+  assert.equal(r.status, 4, r.stderr);
+  assert.equal(r.stdout, "out\n");
+  const lines = r.stderr.trim().split("\n");
+  assert.ok(lines.length >= 2, r.stderr);
+  for (const l of lines) assert.match(l, /^time="[^"]+" level=debug msg=".*"$/, r.stderr);
+  assert.match(r.stderr, /process \d+ exited with status 4/);
+
+  const file = join(h.tmp, "debug.json");
+  const j = h.run(["--debug", "--log", file, "--log-format", "json", "exec", id, "true"]);
+  assert.equal(j.status, 0, j.stderr);
+  assert.equal(j.stderr, "", "with --log, debug lines go to the file only");
+  const logged = readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, string>);
+  assert.ok(logged.length >= 2 && logged.every((o) => o.level === "debug"), JSON.stringify(logged));
+  assert.ok(logged.some((o) => /exited with status 0/.test(o.msg)), JSON.stringify(logged));
 });

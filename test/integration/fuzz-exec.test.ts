@@ -47,7 +47,7 @@ async function stillWorks(what: string): Promise<void> {
   assert.equal(e.stdout, "ok\n", `${what}: exec after: ${e.stderr}`);
 }
 
-test(`${CASES} mutated exec process.json files (seed ${SEED}): one-line exit 1, or the process runs`, async (t) => {
+test(`${CASES} mutated exec process.json files (seed ${SEED}): one-line exit 255, or the process runs`, async (t) => {
   const fx = ["containerd-exec-process.json", "podman-exec-process.json"].map((f) => JSON.parse(readFileSync(join(repoRoot, "spec-fixtures/clients", f), "utf8")));
   const r = rng(SEED);
   const dir = join(h.tmp, "px");
@@ -77,7 +77,7 @@ test(`${CASES} mutated exec process.json files (seed ${SEED}): one-line exit 1, 
   await stillWorks("after the process.json cases");
 });
 
-test("bad exec command lines: exit 1, one line, the container untouched", async () => {
+test("bad exec command lines: exit 255 (runc's exec failure), one line, the container untouched", async () => {
   const dirArg = h.tmp;
   const empty = join(h.tmp, "empty.json");
   writeFileSync(empty, "");
