@@ -45,8 +45,9 @@ export function tsrun(args: string[], opts: SpawnSyncOptions = {}): CliResult {
   }
 }
 
-/** Assert-friendly: the failure is exactly one line with no stack trace, with the command's failure status. */
-export function oneLineError(r: CliResult): boolean {
+/** Assert-friendly: the failure is exactly one line with no stack trace, with the command's failure status (a usage
+ * error, which commander reports before the command runs, is 1 for every command, as runc's). */
+export function oneLineError(r: CliResult, status = failStatus(r.command)): boolean {
   const lines = r.stderr.trimEnd().split("\n");
-  return r.status === failStatus(r.command) && lines.length === 1 && lines[0].length > 0 && !/\n\s+at /.test(r.stderr) && !/Error:/.test(r.stderr);
+  return r.status === status && lines.length === 1 && lines[0].length > 0 && !/\n\s+at /.test(r.stderr) && !/Error:/.test(r.stderr);
 }
