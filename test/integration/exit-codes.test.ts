@@ -70,3 +70,16 @@ test("--debug exec logs the process it runs: logrus text on stderr, or JSON line
   assert.ok(logged.length >= 2 && logged.every((o) => o.level === "debug"), JSON.stringify(logged));
   assert.ok(logged.some((o) => /exited with status 0/.test(o.msg)), JSON.stringify(logged));
 });
+
+test("--debug run logs each step (create, start) as logrus debug lines on stderr; with --log only in the file", () => {
+  const b = h.bundle({ process: { args: ["/bin/true"] } }, { busybox: true });
+  const r = h.run(["--debug", "run", "--bundle", b, h.id("dbg")]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /^time="[^"]+" level=debug msg="create: [^ ]+: init \d+ is ready, waiting for start"$/m);
+  assert.match(r.stderr, /^time="[^"]+" level=debug msg="start: [^ ]+: init \d+ released: it execs \[\\"\/bin\/true\\"\]"$/m);
+  const file = join(h.tmp, "run-debug.log");
+  const f = h.run(["--debug", "--log", file, "run", "--bundle", b, h.id("dbg")]);
+  assert.equal(f.status, 0, f.stderr);
+  assert.doesNotMatch(f.stderr, /level=debug/);
+  assert.match(readFileSync(file, "utf8"), /level=debug msg="create: /);
+});
