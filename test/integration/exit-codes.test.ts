@@ -30,6 +30,7 @@ test("a failed exec exits 255: missing binary, missing container, bad --cwd, unw
   fails255(["ghost-" + process.pid, "true"], /container does not exist/);
   fails255(["--cwd", "/no/such/dir", id, "true"], /no\/such\/dir/);
   fails255(["--detach", "--pid-file", "/nonexistent-dir/x.pid", id, "true"], /nonexistent-dir/);
+  fails255(["--pid-file", "/nonexistent-dir/x.pid", id, "true"], /nonexistent-dir/);     // in the foreground too
 });
 
 test("a failed exec exits 255: a paused container, a stopped one", () => {
