@@ -52,13 +52,15 @@ export class Logger {
 
   private line(level: Level, msg: string): void {
     const { file, format } = this.opts;
+    let jsonOnStderr = false;
     try {
-      if (format === "json") (this.sink ??= jsonSink(file ?? 2))[level]({ msg, time: rfc3339() });
+      if (format === "json") { (this.sink ??= jsonSink(file ?? 2))[level]({ msg, time: rfc3339() }); jsonOnStderr = !file; }
       else if (file) appendFileSync(file, textLine(level, msg));
     } catch {
-      /* a log file we cannot write must not hide the real error */
+      /* a log we cannot write must not hide the real error: stderr gets the text below */
     }
-    if (file ? level === "error" : format === "text") writeStderr(level === "error" ? msg + "\n" : textLine(level, msg));
+    if (jsonOnStderr || (file && level !== "error")) return;
+    writeStderr(level === "error" ? msg + "\n" : textLine(level, msg));
   }
 
   error(msg: string): void { this.line("error", msg); }
