@@ -18,6 +18,13 @@ const bun = join(root, "node_modules", ".bin", "bun");
 // every node: built-in any module imports) on every call.
 const flags = ["--compile", "--bytecode", "--minify", "--no-compile-autoload-bunfig", "--no-compile-autoload-dotenv", "--compile-jit-policy=20",
   "--splitting", "--format=esm"];
+// --version's commit line: the checkout's HEAD (with -dirty when tracked files differ), recorded now.
+const git = (...a) => spawnSync("git", ["-C", root, ...a], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+const head = git("rev-parse", "--short=12", "HEAD");
+const commit = head.status === 0
+  ? head.stdout.trim() + (git("status", "--porcelain", "--untracked-files=no").stdout.trim() ? "-dirty" : "")
+  : "unknown (not built from a git checkout)";
+flags.push(`--define=TSRUN_BUILD_COMMIT=${JSON.stringify(commit)}`);
 const r = spawnSync(bun, ["build", ...flags, join(root, "scripts", "bun-entry.mjs"), "--outfile", join(root, "dist", "tsrun")], { stdio: ["ignore", "inherit", "inherit"] });
 if (r.error) { console.error(`build-exe: ${bun}: ${r.error.message} (npm ci installs bun)`); process.exit(1); }
 process.exit(r.status ?? 1);

@@ -2,7 +2,7 @@
  * The command line, compatible with runc: global flags before the subcommand, one small module per
  * verb under src/commands/ (a thin adapter over the library, src/lib/), imported only when that verb runs. argv is read by src/argv.ts, or by
  * commander (src/commander.ts) for what that leaves: help, --version, errors.
- * Every failure is one line on stderr (and in --log), exit status 1, no stack trace.
+ * Every failure is one line on stderr (and in --log), exit status 1 (exec: 255, as runc's), no stack trace.
  */
 import { Logger } from "./log.js";
 import { scanLogFlags } from "./log-flags.js";
@@ -10,6 +10,7 @@ import { TsrunError } from "./errors.js";
 import type { Runtime } from "./lib/runtime.js";
 import { parseArgv } from "./argv.js";
 import { mark } from "./profile.js";
+import { COMMANDS } from "./flags.js";
 
 type Action = (rt: Runtime, ...args: any[]) => Promise<number | void> | number | void;
 
@@ -26,12 +27,14 @@ const LOAD: Record<string, () => Promise<{ default: Action }>> = {
 export async function main(argv: string[]): Promise<number> {
   let log = new Logger(scanLogFlags(argv));
   let debug = false;
+  let failStatus = 1;
   try {
     const call = parseArgv(argv) ?? await (await import("./commander.js")).parse(argv, (line) => log.error(line));
     if (typeof call === "number") return call;
     const g = call.globals;
     log = new Logger({ file: g.log, format: g.logFormat, debug: !!g.debug });
     debug = !!g.debug;
+    failStatus = COMMANDS[call.command].failStatus ?? 1;
     mark("cli: argv parsed");
     const [mod, { nativeSys }, { Runtime }] = await Promise.all([LOAD[call.command](), import("./sys/native.js"), import("./lib/runtime.js")]);
     mark(`cli: ${call.command} loaded`);
@@ -44,11 +47,11 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof TsrunError) {
       log.error(e.message);
-      return 1;
+      return failStatus;
     }
     const err = e as Error;
     log.error(`internal error: ${String(err?.message ?? err).split("\n")[0]}`);
     if (debug && err?.stack) process.stderr.write(err.stack + "\n");
-    return 1;
+    return failStatus;
   }
 }

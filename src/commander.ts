@@ -5,7 +5,7 @@
 import { Command, CommanderError, Option } from "commander";
 import { oneLine } from "./log-flags.js";
 import { ARG_HELP, COMMANDS, COMMAND_FLAGS, GLOBAL_FLAGS, VERSION_FLAG, type Flag } from "./flags.js";
-import { VERSION, SPEC_VERSION } from "./version.js";
+import { VERSION, SPEC_VERSION_MAX, COMMIT } from "./version.js";
 import type { Call } from "./argv.js";
 
 const many = (v: string, prev: string[] = []): string[] => [...prev, v];
@@ -21,7 +21,7 @@ function option(f: Flag): Option {
 
 function versionText(): string {
   const engine = process.versions.bun ? `bun: ${process.versions.bun}` : `node: ${process.version}`;
-  return `tsrun version ${VERSION}\ncommit: ${process.env.TSRUN_COMMIT ?? "unknown"}\nspec: ${SPEC_VERSION}\n${engine}`;
+  return `tsrun version ${VERSION}\ncommit: ${COMMIT}\nspec: ${SPEC_VERSION_MAX}\n${engine}`;
 }
 
 /**
@@ -45,6 +45,7 @@ export async function parse(argv: string[], error: (line: string) => void): Prom
     for (const f of COMMAND_FLAGS[name] ?? []) c.addOption(option(f));
     c.action((...args: unknown[]) => { call = { globals: program.opts() as Call["globals"], command: name, args: args.slice(0, -1) }; });
   }
+  if (argv.length === 0) { program.outputHelp(); return 0; }   // as runc: the help on stdout, status 0
   try {
     await program.parseAsync(argv, { from: "user" });
   } catch (e) {

@@ -110,13 +110,16 @@ export interface CommandSpec {
   description: string;
   /** flags are read only before the first argument; what follows goes to the last one (exec's command, ps's args) */
   passThrough?: true;
+  /** the exit status when the command fails once its arguments are read (runc: 1, exec 255, so a script can tell a
+   * failed exec from the process's own status) */
+  failStatus?: number;
 }
 
 const ID = "<container-id>";
 export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   create: { args: [ID], description: "create a container" },
   run: { args: [ID], description: "create and run a container" },
-  exec: { args: [ID, "[command...]"], description: "run a process in a running container", passThrough: true },
+  exec: { args: [ID, "[command...]"], description: "run a process in a running container", passThrough: true, failStatus: 255 },
   start: { args: [ID], description: "start a created container" },
   state: { args: [ID], description: "print the state of a container" },
   kill: { args: [ID, "[signal]"], description: "send a signal to the container's init" },

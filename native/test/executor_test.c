@@ -100,12 +100,17 @@ static uint32_t pb_build(struct pb *p)
 
 static int passed, failed;
 static const char *cur;
+/* the last prefix has_seq did not find: shown only when a CHECK fails (a negative check expects it missing) */
+static const char *last_missing;
 
 #define CHECK(cond) do { if (!(cond)) { fail_at(__LINE__, #cond); return; } } while (0)
 
 static void fail_at(int line, const char *what)
 {
-  fprintf(stderr, "FAIL %s (line %d): %s\n--- log ---\n%s-----------\n", cur, line, what, systest_log());
+  fprintf(stderr, "FAIL %s (line %d): %s\n", cur, line, what);
+  if (last_missing)
+    fprintf(stderr, "missing (in order): %s\n", last_missing);
+  fprintf(stderr, "--- log ---\n%s-----------\n", systest_log());
   failed++;
 }
 
@@ -113,6 +118,7 @@ static void fail_at(int line, const char *what)
 static int has_seq(const char *const *want)
 {
   const char *log = systest_log();
+  last_missing = NULL;
   for (; *want; want++) {
     size_t n = strlen(*want);
     const char *p = log;
@@ -129,7 +135,7 @@ static int has_seq(const char *const *want)
       p = nl + 1;
     }
     if (!found) {
-      fprintf(stderr, "missing (in order): %s\n", *want);
+      last_missing = *want;
       return 0;
     }
   }
@@ -158,7 +164,7 @@ static const char *ARGV[] = { "sh", "-c", "true", NULL };
 static const char *ENV[] = { "PATH=/bin", NULL };
 
 #define TEST(name) static void name(void)
-#define RUN(name) do { int f0 = failed; cur = #name; systest_reset(); name(); if (failed == f0) passed++; \
+#define RUN(name) do { int f0 = failed; cur = #name; last_missing = NULL; systest_reset(); name(); if (failed == f0) passed++; \
     if (getenv("VERBOSE")) printf("== %s\n%s", cur, systest_log()); } while (0)
 
 /* ---- tests ---- */

@@ -14,7 +14,7 @@ import { normalizeDeviceRules } from "./devices.js";
 import { DEVICE_PROG_LICENSE, encodeProgram, generateDeviceProgram } from "./devices-bpf.js";
 import { parseMountinfo } from "./mountinfo.js";
 import { innerPath, parseProcCgroup, resolvePaths } from "./paths.js";
-import { mapV1, mapV1Devices } from "./resources-v1.js";
+import { mapV1, mapV1Devices, unifiedOnV1 } from "./resources-v1.js";
 import { mapV2 } from "./resources-v2.js";
 import { emptyStats, type CgroupStats } from "./stats.js";
 import * as sc from "./stats-collect.js";
@@ -152,7 +152,12 @@ class Manager implements CgroupManager {
     const w2 = Object.keys(parts.v2).length ? mapV2(parts.v2, probes.v2) : [];
     const w1 = Object.keys(parts.v1).length ? mapV1(parts.v1, probes.v1) : [];
     const avail = this.v2?.controllers() ?? new Set<string>();
-    for (const w of w2) if (!this.v2 || (w.controller !== "cgroup" && !avail.has(w.controller))) throw unavailable(w, this.v2?.refused.get(w.controller));
+    const hybrid = Object.keys(this.paths.v1 ?? {}).some((c) => !c.startsWith("name="));
+    for (const w of w2) {
+      if (this.v2 && (w.controller === "cgroup" || avail.has(w.controller))) continue;
+      if (hybrid && parts.v2.unified?.[w.file] !== undefined) throw unifiedOnV1([w.file], `the ${w.controller} controller is not on cgroup2 here`);
+      throw unavailable(w, this.v2?.refused.get(w.controller));
+    }
     for (const w of w1) if (!this.v1.has(w.controller)) throw unavailable(w, this.v2?.refused.get(w.controller));
     return { v1: w1, v2: w2 };
   }

@@ -90,11 +90,16 @@ function mapBlkio(bio: NonNullable<LinuxResources["blockIO"]>, probe: CgroupProb
   }
 }
 
+/** runc's refusal of linux.resources.unified on a host whose controllers are on cgroup v1, with tsrun's detail. */
+export function unifiedOnV1(keys: string[], detail: string): TsrunError {
+  return new TsrunError(`invalid configuration: cannot use unified on cgroup v1 (linux.resources.unified sets ${keys.map((k) => JSON.stringify(k)).join(", ")}: ${detail})`);
+}
+
 /** Everything but devices (see mapV1Devices), in runc's fs driver order. */
 export function mapV1(res: LinuxResources, probe: CgroupProbe): CgroupWrite[] {
   const out: CgroupWrite[] = [];
   if (res.unified && Object.keys(res.unified).length > 0) {
-    throw new TsrunError("cgroup: linux.resources.unified needs cgroup v2");
+    throw unifiedOnV1(Object.keys(res.unified), "cgroup v2 files");
   }
   if (res.cpu) mapCpu(res.cpu, out);
   if (res.memory) mapMemory(res.memory, probe, out);

@@ -8,6 +8,7 @@ import { TsrunError } from "../errors.js";
 import { mkdirUnder, readOptional, readProcs, sleepMs, writeCgroupFile } from "./cgfs.js";
 
 /** Where pids() looks first: any hierarchy holds every process, these are the usual ones. */
+const MEMORY_LIMITS = new Set(["memory.limit_in_bytes", "memory.memsw.limit_in_bytes"]);
 const PROCS_PREFERENCE = ["pids", "freezer", "memory", "cpu", "cpuacct", "devices", "blkio", "cpuset", "name=systemd"];
 
 export class V1Driver {
@@ -38,7 +39,15 @@ export class V1Driver {
   }
 
   write(controller: string, file: string, value: string): void {
-    writeCgroupFile(path.join(this.dir(controller), file), value);
+    try {
+      writeCgroupFile(path.join(this.dir(controller), file), value);
+    } catch (e) {
+      // the kernel refuses a limit below what the cgroup already uses: say so as runc does, with the numbers
+      if (!(e instanceof TsrunError && e.code === "EBUSY" && MEMORY_LIMITS.has(file))) throw e;
+      const usage = file.startsWith("memory.memsw.") ? "memory.memsw" : "memory";
+      const n = (f: string): string => (this.read("memory", `${usage}.${f}`) ?? "?").trim();
+      throw new TsrunError(`unable to set memory limit to ${value} (current usage: ${n("usage_in_bytes")}, peak usage: ${n("max_usage_in_bytes")}): ${e.message}`, e.code);
+    }
   }
 
   read(controller: string, file: string): string | undefined {

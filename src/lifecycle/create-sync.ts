@@ -35,6 +35,17 @@ export interface SyncInput {
   afterSpawn: () => void;
 }
 
+/** runc's words for an init the OOM killer took during setup, naming the limit and the peak usage. */
+export function oomDeath(cg: CgroupManager, limit?: number): string | undefined {
+  try {
+    if (cg.oomCount() === 0) return undefined;
+    const u = cg.stats().memory.usage;
+    return `container init was OOM-killed (memory limit too low?): memory limit ${limit ?? u.limit}, peak usage ${u.max}`;
+  } catch {
+    return undefined;                              // no memory controller to ask: the plain wording stays
+  }
+}
+
 /** The child's pid (the init's, once known) and our end of the sync socket (-1 once closed): the caller kills and closes on failure. */
 export interface SyncProgress { pid: number; syncFd: number }
 
@@ -71,7 +82,7 @@ export function spawnAndSync(ctx: Ctx, x: SyncInput, p: SyncProgress): void {
   fault("create-after-state-pid");
   const ready = drive(sys.syncChannel(syncFd), {
     pid, flags: planFlags(plan.buffer), end: "ready",
-    wording: { describe: plan.describe, explain: plan.explain, hint: (q) => setupDeathHint(q, seccomp !== null) },
+    wording: { describe: plan.describe, explain: plan.explain, hint: (q) => setupDeathHint(q, seccomp !== null), death: () => oomDeath(cg, spec.linux?.resources?.memory?.limit) },
     steps: {
       writeMaps: (q) => { writeIdMaps(q, spec); fault("create-after-maps"); },
       joinCgroups: () => {

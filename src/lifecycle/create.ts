@@ -158,6 +158,7 @@ function createWith(ctx: Ctx, id: string, opts: CreateOptions, spec: Spec, bundl
       spawn: { plan: plan.buffer, cgroupFd: cgFd, stateDirFd: childDirFd, consoleFd, preserveFds, stdio: pipes?.child },
     }, p);
     mark("create: init ready");
+    ctx.log.debug(`create: ${id}: init ${p.pid} is ready, waiting for start`);
     fault("create-after-ready");
     st.phase = "created";
     fault("create-before-state-created");

@@ -101,6 +101,7 @@ export async function execIn(ctx: Ctx, id: string, make: ProcessFor, o: ExecOpti
     throw e;
   }
   const pid = p.pid;
+  ctx.log.debug(`exec: ${id}: process ${pid} started: ${JSON.stringify(proc.args ?? [])}`);
   closeFd(con.ours);
   const relay: Relay | undefined = pipes ? relayStdio(sys, pipes) : undefined;
   if (o.pidFile) {
@@ -116,6 +117,7 @@ export async function execIn(ctx: Ctx, id: string, make: ProcessFor, o: ExecOpti
     fwd.attach(pid);
     fault("exec-waiting");
     const code = await waitExit(sys, pid);
+    ctx.log.debug(`exec: ${id}: process ${pid} exited with status ${code}`);
     await relay?.done;                              // to EOF, as runc: background children that hold the pipes keep us waiting
     return { pid, code };
   } finally {

@@ -52,7 +52,7 @@ export async function waitExit(sys: Sys, pid: number): Promise<number> {
   }
 }
 
-const DETACH_TTY = "cannot allocate tty if runc will detach without setting console socket";
+const DETACH_TTY = "cannot allocate tty if tsrun will detach without setting console socket";
 
 /** The two ends of the console: `child` goes to the executor, `ours` (-1 unless tsrun proxies) receives the master. */
 export interface ConsoleEnds { child: number; ours: number }

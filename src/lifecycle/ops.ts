@@ -2,6 +2,7 @@
 import { closeSync } from "node:fs";
 import { fault } from "../fault.js";
 import { TsrunError } from "../errors.js";
+import { CorruptState } from "../state/store.js";
 import type { Ctx } from "../context.js";
 import { load, loadCg, destroy, killAndWait } from "./container.js";
 import { validateId } from "../state/ids.js";
@@ -91,6 +92,10 @@ export function deleteContainer(ctx: Ctx, id: string, opts: { force?: boolean })
       removeStateless(ctx, id);
       return;
     }
+    if (opts.force && e instanceof CorruptState) {
+      removeCorrupt(ctx, id);
+      return;
+    }
     throw e;
   }
   try {
@@ -104,6 +109,13 @@ export function deleteContainer(ctx: Ctx, id: string, opts: { force?: boolean })
   } finally {
     l.h.close();
   }
+}
+
+/** The state dir of a container whose state.json does not parse; what it ran cannot be known from it. */
+function removeCorrupt(ctx: Ctx, id: string): void {
+  const h = ctx.store().open(id);
+  try { h.remove(); } finally { h.close(); }
+  ctx.log.warn(`container ${id}: corrupt state file removed; its processes and cgroups, if any, could not be read from it`);
 }
 
 function removeStateless(ctx: Ctx, id: string): void {

@@ -1,5 +1,6 @@
 /** Reading containers: the OCI state, the list, the pids, the cgroup stats and the event stream. */
 import { TsrunError } from "../errors.js";
+import { CorruptState } from "../state/store.js";
 import type { Ctx } from "../context.js";
 import { load, loadCg, ociState, statusOf } from "./container.js";
 import type { CgroupStats } from "../cgroup/stats.js";
@@ -25,7 +26,10 @@ export function listContainers(ctx: Ctx): OciState[] {
       const s = ociState(st, statusOf(ctx, h, st)) as OciState;
       s.owner = "root";
       items.push(s);
-    } catch { /* half-written or foreign entry: not a container */ } finally { h.close(); }
+    } catch (e) {
+      // a half-written or foreign entry is not a container; a corrupt one is, and the caller is told how to remove it
+      if (e instanceof CorruptState) ctx.log.warn(`container ${id}: ${e.message} (tsrun delete --force ${id} removes it)`);
+    } finally { h.close(); }
   }
   return items;
 }

@@ -50,6 +50,7 @@ export function startLoaded(ctx: Ctx, l: ReturnType<typeof load>): void {
   fault("start-after-fifo");
   fs.rmSync(h.fifoPath, { force: true });
   fault("start-after-fifo-removed");
+  ctx.log.debug(`start: ${st.id}: init ${st.pid} released: it execs ${JSON.stringify(st.spec.process.args ?? [])}`);
   // the spec: poststart runs once the process has started, so the state says "running" even if it already exited
   runHooks(ctx, st.spec.hooks?.poststart, "poststart", ociState(st, "running"), { failIsError: false });
 }

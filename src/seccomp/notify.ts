@@ -46,12 +46,11 @@ export function listenerState(pid: number, metadata: string | undefined, state: 
 /** Connect to listenerPath and send the state with the listener fd. Throws one clear line. */
 export function sendToListener(listenerPath: string, listenerFd: number, stateJson: string): void {
   let sock = -1;
+  // runc's words first (a client matches them), the syscall, path and errno after
+  const reword = (prefix: string, e: unknown): unknown => e instanceof TsrunError ? new TsrunError(`${prefix}: ${e.message}`, e.code) : e;
   try {
-    sock = connectUnix(listenerPath);
-    sendWithFd(sock, listenerFd, stateJson, listenerPath);
-  } catch (e) {
-    if (e instanceof TsrunError) throw new TsrunError(`seccomp notify: ${e.message}`, e.code);
-    throw e;
+    try { sock = connectUnix(listenerPath); } catch (e) { throw reword("failed to connect with seccomp agent specified in the seccomp profile", e); }
+    try { sendWithFd(sock, listenerFd, stateJson, listenerPath); } catch (e) { throw reword("cannot send seccomp fd to the seccomp agent", e); }
   } finally {
     closeFd(sock);
   }

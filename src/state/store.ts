@@ -55,7 +55,7 @@ export class Handle {
     try {
       return JSON.parse(text) as ContainerState;
     } catch {
-      throw new TsrunError(`read \`${this.statePath}\`: corrupt state file`);
+      throw new CorruptState(this.id, `read \`${this.statePath}\`: corrupt state file`);
     }
   }
 
@@ -110,6 +110,11 @@ export class Handle {
   close(): void {
     try { fs.closeSync(this.dirFd); } catch { /* already closed */ }
   }
+}
+
+/** A state.json that does not parse: `list` warns about it and `delete --force` removes it. */
+export class CorruptState extends TsrunError {
+  constructor(readonly id: string, message: string) { super(message); }
 }
 
 export function notExist(id: string): TsrunError {

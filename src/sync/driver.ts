@@ -45,6 +45,8 @@ export interface Wording {
   explain?(op: number, errno: string, text: string): string | undefined;
   /** words to add when the child died during setup; pid is the current one */
   hint?(pid: number): string;
+  /** the whole line for a child that died during setup, when the caller knows why (an OOM kill), else undefined */
+  death?(pid: number): string | undefined;
 }
 
 export interface Run {
@@ -135,6 +137,6 @@ export function childFailure(m: SyncMsg, w: Wording, pid: number): TsrunError {
     if (m.text.startsWith("exec:")) return new TsrunError(`unable to start container process: ${m.text}`, errno);
     return new TsrunError(failureLine({ describe: w.describe, explain: w.explain ?? (() => undefined) }, m.op, m.errno, m.text), errno);
   }
-  if (m.type === "eof") return new TsrunError(`${who} exited during setup${w.hint?.(pid) ?? ""}`);
+  if (m.type === "eof") return new TsrunError(w.death?.(pid) ?? `${who} exited during setup${w.hint?.(pid) ?? ""}`);
   return new TsrunError(`sync: unexpected message "${m.type}" from ${who}`);
 }

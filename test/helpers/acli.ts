@@ -3,7 +3,7 @@ import { spawn } from "node:child_process";
 import { openSync, closeSync, readFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { TSRUN, type CliResult } from "./cli.js";
+import { TSRUN, commandOf, type CliResult } from "./cli.js";
 
 export interface AsyncResult extends CliResult { signal: NodeJS.Signals | null; timedOut: boolean }
 
@@ -21,7 +21,7 @@ export function tsrunAsync(args: string[], opts: { env?: NodeJS.ProcessEnv; time
       clearTimeout(t);
       const r = {
         status: code ?? 128 + 9, signal, timedOut,
-        stdout: readFileSync(join(dir, "out"), "utf8"), stderr: readFileSync(join(dir, "err"), "utf8"),
+        stdout: readFileSync(join(dir, "out"), "utf8"), stderr: readFileSync(join(dir, "err"), "utf8"), command: commandOf(args),
       };
       closeSync(out); closeSync(err);
       rmSync(dir, { recursive: true, force: true });

@@ -6,7 +6,20 @@ import { repoRoot } from "./rootfs.js";
 
 export const TSRUN = join(repoRoot, "bin", "tsrun");
 
-export interface CliResult { status: number; stdout: string; stderr: string }
+export interface CliResult { status: number; stdout: string; stderr: string; /** the subcommand run, when known */ command?: string }
+
+const GLOBAL_WITH_VALUE = new Set(["--root", "--log", "--log-format", "--criu", "--rootless"]);
+/** The subcommand of a tsrun argv: the first word that is not a global flag or its value. */
+export function commandOf(args: string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    if (!args[i].startsWith("-")) return args[i];
+    if (GLOBAL_WITH_VALUE.has(args[i])) i++;
+  }
+  return undefined;
+}
+
+/** The exit status of a failed command, as runc's: exec 255 (its process's own status passes through), else 1. */
+export const failStatus = (command?: string): number => command === "exec" ? 255 : 1;
 
 /**
  * Run bin/tsrun with args; never throws on a non-zero exit. stdout and stderr go to files,
@@ -23,6 +36,7 @@ export function tsrun(args: string[], opts: SpawnSyncOptions = {}): CliResult {
       status: r.status ?? 128 + 9,
       stdout: readFileSync(join(dir, "out"), "utf8"),
       stderr: readFileSync(join(dir, "err"), "utf8"),
+      command: commandOf(args),
     };
   } finally {
     closeSync(out);
@@ -31,8 +45,9 @@ export function tsrun(args: string[], opts: SpawnSyncOptions = {}): CliResult {
   }
 }
 
-/** Assert-friendly: the failure is exactly one line with no stack trace. */
-export function oneLineError(r: CliResult): boolean {
+/** Assert-friendly: the failure is exactly one line with no stack trace, with the command's failure status (a usage
+ * error, which commander reports before the command runs, is 1 for every command, as runc's). */
+export function oneLineError(r: CliResult, status = failStatus(r.command)): boolean {
   const lines = r.stderr.trimEnd().split("\n");
-  return r.status === 1 && lines.length === 1 && lines[0].length > 0 && !/\n\s+at /.test(r.stderr) && !/Error:/.test(r.stderr);
+  return r.status === status && lines.length === 1 && lines[0].length > 0 && !/\n\s+at /.test(r.stderr) && !/Error:/.test(r.stderr);
 }

@@ -99,7 +99,7 @@ test("an unreachable listener fails create with one clear line and leaves nothin
   const id = h.id();
   const r = h.run(["create", "--bundle", b, id]);
   assert.equal(r.status, 1);
-  assert.equal(r.stderr, `seccomp notify: connect \`${sock}\`: ENOENT (no such file or directory)\n`);
+  assert.equal(r.stderr, `failed to connect with seccomp agent specified in the seccomp profile: connect \`${sock}\`: ENOENT (no such file or directory)\n`);
   h.assertGone(id);
 });
 

@@ -68,11 +68,11 @@ test("create with containerd's argument order and a console socket: init's termi
   h.assertGone(id);
 });
 
-test("a terminal without a console socket: create and exec --detach refuse with runc's words", () => {
+test("a terminal without a console socket: create and exec --detach refuse in runc's words, naming tsrun", () => {
   const id = h.id("notty");
   const r = h.run(["create", "--bundle", h.bundle({ process: { args: ["/bin/sh"], terminal: true } }, busybox), id]);
   assert.ok(oneLineError(r), r.stderr);
-  assert.match(r.stderr, /cannot allocate tty if runc will detach without setting console socket/);
+  assert.match(r.stderr, /cannot allocate tty if tsrun will detach without setting console socket/);
   h.assertGone(id);
   const id2 = h.id("notty");
   h.ok(["run", "-d", "--bundle", h.bundle({ process: { args: ["/bin/sleep", "1000"] } }, busybox), id2]);

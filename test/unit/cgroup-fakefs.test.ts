@@ -133,7 +133,8 @@ test("hybrid: a controller found nowhere is refused before any mkdir, naming con
   assert.throws(() => m.create({ pids: { limit: 5 }, hugepageLimits: [{ pageSize: "2MB", limit: 1 }] }),
     /^TsrunError: cgroup: hugetlb controller not available \(hugetlb\.2MB\.limit_in_bytes\)$/);
   assert.throws(() => m.create({ network: { classID: 7 } }), /^TsrunError: cgroup: net_cls controller not available \(net_cls\.classid\)$/);
-  assert.throws(() => m.create({ unified: { "memory.high": "1" } }), /^TsrunError: cgroup: memory controller not available \(memory\.high\)$/);
+  assert.throws(() => m.create({ unified: { "memory.high": "1" } }),
+    /^TsrunError: invalid configuration: cannot use unified on cgroup v1 \(linux\.resources\.unified sets "memory\.high": the memory controller is not on cgroup2 here\)$/);
   assert.equal(fs.existsSync(h.cg("memory/c1")), false, "nothing was made");
   assert.deepEqual(m.paths.created ?? [], []);
 });

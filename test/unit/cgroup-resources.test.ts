@@ -178,5 +178,5 @@ test("v1 pids, blkio (CFQ or BFQ names), hugetlb, net_cls, net_prio, rdma", () =
   assert.deepEqual(lines(mapV1({ network: { classID: 0x100001, priorities: [{ name: "eth0", priority: 5 }] } }, emptyProbe)),
     ["net_cls:net_cls.classid=1048577", "net_prio:net_prio.ifpriomap=eth0 5"]);
   assert.deepEqual(lines(mapV1({ rdma: { mlx4_0: { hcaHandles: 2 } } }, emptyProbe)), ["rdma:rdma.max=mlx4_0 hca_handle=2"]);
-  assert.throws(() => mapV1({ unified: { "memory.high": "1" } }, emptyProbe), /^TsrunError: cgroup: linux\.resources\.unified needs cgroup v2$/);
+  assert.throws(() => mapV1({ unified: { "memory.high": "1" } }, emptyProbe), /^TsrunError: invalid configuration: cannot use unified on cgroup v1 \(linux\.resources\.unified sets "memory\.high": cgroup v2 files\)$/);
 });

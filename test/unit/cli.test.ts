@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { tsrun, oneLineError, TSRUN } from "../helpers/cli.js";
 import { spawnSync } from "node:child_process";
+import { repoRoot } from "../helpers/rootfs.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "tsrun-cli-"));
 test.after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -18,6 +19,16 @@ test("--version prints runc-style lines and works with an empty environment", ()
   assert.match(lines[0], /^tsrun version \d+\.\d+\.\d+$/);
   assert.match(lines[1], /^commit: /);
   assert.match(lines[2], /^spec: 1\.\d+\.\d+$/);
+});
+
+test("--version records the commit it was built from and the spec version features reports", () => {
+  const lines = tsrun(["--version"]).stdout.trim().split("\n");
+  const commit = /^commit: ([0-9a-f]{12})(-dirty)?$/.exec(lines[1]);
+  assert.ok(commit, lines[1]);
+  assert.equal(spawnSync("git", ["-C", repoRoot, "cat-file", "-e", `${commit[1]}^{commit}`]).status, 0, `${commit[1]} is a commit of this checkout`);
+  assert.equal(lines[2], `spec: ${JSON.parse(tsrun(["features"]).stdout).ociVersionMax}`);
+  const node = spawnSync(process.execPath, [join(repoRoot, "dist", "src", "main.js"), "--version"], { encoding: "utf8" });
+  assert.match(node.stdout, /^commit: unknown \(not built by scripts\/build-exe\.mjs\)$/m, "node running dist/src says it has none");
 });
 
 test("spec writes runc's default config.json and refuses to overwrite it", () => {
@@ -91,4 +102,30 @@ test("delete --force of a missing container succeeds quietly, as runc's does", (
   const r = tsrun(["--root", root, "delete", "--force", "ghost"]);
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stderr, "");
+});
+
+test("--log-format json without --log: the error is one JSON line on stderr, --debug too", () => {
+  for (const g of [["--log-format", "json"], ["--log-format=json", "--debug"]]) {
+    const r = tsrun(["--root", root, ...g, "state", "ghost"]);
+    assert.equal(r.status, 1);
+    assert.equal(r.stdout, "");
+    const lines = r.stderr.split("\n");
+    assert.equal(lines.pop(), "");
+    assert.equal(lines.length, 1, r.stderr);
+    const o = JSON.parse(lines[0]);
+    assert.deepEqual(Object.keys(o), ["level", "msg", "time"]);
+    assert.deepEqual([o.level, o.msg], ["error", "container does not exist"]);
+  }
+});
+
+test("no arguments: the help on stdout, status 0; an unknown command: one line, non-zero", () => {
+  const r = tsrun([]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^Usage: tsrun /);
+  assert.match(r.stdout, /\n {2}exec /);
+  assert.equal(r.stderr, "");
+  const u = tsrun(["--root", root, "frobnicate"]);
+  assert.notEqual(u.status, 0);
+  assert.ok(oneLineError(u), u.stderr);
+  assert.match(u.stderr, /unknown command 'frobnicate'/);
 });
