@@ -142,8 +142,19 @@ static int hook_exec(struct xst *st, const struct tsrun_op *op)
     sb_str(&b, ": exit status ");
     sb_num(&b, WEXITSTATUS(status));
   } else {
+    const char *words = strsignal(WTERMSIG(status)); /* runc's "signal: bad system call" */
     sb_str(&b, ": killed by signal ");
     sb_num(&b, WTERMSIG(status));
+    if (words && *words) {
+      char lower[64];
+      size_t i;
+      for (i = 0; words[i] && i < sizeof lower - 1; i++)
+        lower[i] = (char)(words[i] >= 'A' && words[i] <= 'Z' ? words[i] - 'A' + 'a' : words[i]);
+      lower[i] = 0;
+      sb_str(&b, " (");
+      sb_str(&b, lower);
+      sb_str(&b, ")");
+    }
   }
   if (st->start_fd >= 0) { /* tsrun start is reading the fifo: it reports this line and fails */
     h_msg[b.len] = '\n';

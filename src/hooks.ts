@@ -32,7 +32,7 @@ export function runHooks(ctx: Ctx, hooks: Hook[] | undefined, kind: HookKind, st
     if (i === 0) fault(`hook-${kind}` as FaultPoint);
     if (!why) return;
     const detail = (r.stderr?.toString() ?? "").trim().split("\n")[0];
-    const msg = `${kind} hook #${i} \`${hook.path}\`: ${why}${detail ? `: ${detail}` : ""}`;
+    const msg = `error running hook #${i} (${kind}) \`${hook.path}\`: ${why}${detail ? `: ${detail}` : ""}`;   // runc's words first
     if (opts.failIsError) throw new TsrunError(msg);
     ctx.log.warn(msg);
   });

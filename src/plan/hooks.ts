@@ -35,7 +35,7 @@ export function planStartContainer(b: PlanBuilder, spec: Spec): void {
     const args = h.args?.length ? h.args : [h.path];
     const env = h.env ?? [];
     b.at(`hooks.startContainer[${i}]`, () => b.op(Op.HOOK_EXEC, `startContainer hook #${i} "${h.path}"`, {
-      a: args.length, b: env.length, c: h.timeout ?? 0, s: [h.path, { list: args }, { list: env }, `startContainer hook #${i} \`${h.path}\``],
+      a: args.length, b: env.length, c: h.timeout ?? 0, s: [h.path, { list: args }, { list: env }, `error running hook #${i} (startContainer) \`${h.path}\``],
     }));
   });
 }

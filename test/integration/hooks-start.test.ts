@@ -31,7 +31,7 @@ test("a failing startContainer hook fails start in one line; the process never r
   h.ok(["create", "--bundle", b, id]);
   const r = h.run(["start", id]);
   assert.ok(oneLineError(r), `status ${r.status}: ${r.stderr}`);
-  assert.match(r.stderr, /^startContainer hook #1 `\/bin\/sh`: exit status 3$/m);
+  assert.match(r.stderr, /^error running hook #1 \(startContainer\) `\/bin\/sh`: exit status 3$/m);
   assert.equal(h.state(id).status, "stopped");
   assert.ok(!existsSync(ran), "the user's process ran");
   h.ok(["delete", id]);
@@ -43,7 +43,7 @@ test("run with a failing startContainer hook exits 1 with the hook's line and le
   const id = h.id();
   const r = h.run(["run", "--bundle", b, id]);
   assert.ok(oneLineError(r), `status ${r.status}: ${r.stderr}`);
-  assert.match(r.stderr, /^startContainer hook #1 `\/bin\/sh`: killed by signal 9$/m);
+  assert.match(r.stderr, /^error running hook #1 \(startContainer\) `\/bin\/sh`: killed by signal 9 \(killed\)$/m);
   assert.ok(!existsSync(ran), "the user's process ran");
   h.assertGone(id);
 });
@@ -55,7 +55,7 @@ test("a startContainer hook past its timeout is killed inside the container and 
   const t0 = Date.now();
   const r = h.run(["start", id]);
   assert.ok(oneLineError(r), `status ${r.status}: ${r.stderr}`);
-  assert.match(r.stderr, /^startContainer hook #1 `\/bin\/sh`: timed out after 1s$/m);
+  assert.match(r.stderr, /^error running hook #1 \(startContainer\) `\/bin\/sh`: timed out after 1s$/m);
   assert.ok(Date.now() - t0 < 30_000, "start came back long before the hook would have ended");
   assert.equal(h.state(id).status, "stopped");
   assert.ok(!existsSync(ran), "the user's process ran");
@@ -89,13 +89,28 @@ for (const nnp of [true, false]) {
     h.ok(["create", "--bundle", b, id]);
     const r = h.run(["start", id]);
     assert.ok(oneLineError(r), `status ${r.status}: ${r.stderr}`);
-    assert.match(r.stderr, /^startContainer hook #1 `\/bin\/sh`: exit status 1$/m);
+    assert.match(r.stderr, /^error running hook #1 \(startContainer\) `\/bin\/sh`: exit status 1$/m);
     assert.ok(!existsSync(join(log, "by-hook")), "the hook's mkdir was refused by the filter");
     assert.ok(!existsSync(ran), "the user's process ran");
     h.ok(["delete", id]);
     h.assertGone(id);
   });
 }
+
+test("a startContainer hook killed by the filter fails start in runc's words: error running hook … (bad system call)", () => {
+  const seccomp = { defaultAction: "SCMP_ACT_ALLOW", syscalls: [{ names: ["mkdir", "mkdirat"], action: "SCMP_ACT_KILL" }] };
+  const { b, ran } = bundle({ path: "/bin/sh", args: ["sh", "-c", "mkdir /log/by-hook"] }, {
+    linux: { ...(baseConfig().linux as object), seccomp },
+  });
+  const id = h.id();
+  h.ok(["create", "--bundle", b, id]);
+  const r = h.run(["start", id]);
+  assert.ok(oneLineError(r), `status ${r.status}: ${r.stderr}`);
+  assert.match(r.stderr, /^error running hook #1 \(startContainer\) `\/bin\/sh`: killed by signal 31 \(bad system call\)$/m);
+  assert.ok(!existsSync(ran), "the user's process ran");
+  h.ok(["delete", id]);
+  h.assertGone(id);
+});
 
 for (const kind of ["createRuntime", "createContainer"]) {
   test(`a failing ${kind} hook fails create in one line and leaves no state, cgroup or process`, () => {
@@ -106,7 +121,7 @@ for (const kind of ["createRuntime", "createContainer"]) {
     const id = h.id();
     const r = h.run(["create", "--bundle", b, id]);
     assert.ok(oneLineError(r), r.stderr);
-    assert.match(r.stderr, new RegExp(`^${kind} hook #0 \`/bin/sh\`: exit status 4: went wrong$`, "m"));
+    assert.match(r.stderr, new RegExp(`^error running hook #0 \\(${kind}\\) \`/bin/sh\`: exit status 4: went wrong$`, "m"));
     h.assertGone(id);
     assert.deepEqual(processesWith(`${kind}-fail-marker`), []);
   });

@@ -60,7 +60,7 @@ test("a failing prestart hook fails create and leaves no state, cgroup or proces
   const id = h.id();
   const r = h.run(["create", "--bundle", b, id]);
   assert.ok(oneLineError(r), r.stderr);
-  assert.match(r.stderr, /prestart hook #0 `\/bin\/false`: exit status 1/);
+  assert.match(r.stderr, /error running hook #0 \(prestart\) `\/bin\/false`: exit status 1/);
   h.assertGone(id);
   assert.deepEqual(processesWith("prestart-fail-marker"), []);
 });

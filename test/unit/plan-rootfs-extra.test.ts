@@ -79,7 +79,7 @@ test("startContainer hooks carry their error label and timeout; init keeps the f
   const ops = compile(spec).ops;
   const hooks = ops.filter((o) => o.code === Op.HOOK_EXEC);
   assert.deepEqual(hooks.map((o) => [o.describe, o.c]), [['startContainer hook #0 "/bin/a"', 0n], ['startContainer hook #1 "/bin/b"', 7n]]);
-  assert.match(lines(spec, /HOOK_EXEC.*\/bin\/b/)[0], /"startContainer hook #1 `\/bin\/b`"/);
+  assert.match(lines(spec, /HOOK_EXEC.*\/bin\/b/)[0], /"error running hook #1 \(startContainer\) `\/bin\/b`"/);
   assert.equal(ops.find((o) => o.code === Op.WAIT_START)!.a, 1n);
   delete spec.hooks;
   assert.equal(compile(spec).ops.find((o) => o.code === Op.WAIT_START)!.a, 0n);
