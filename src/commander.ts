@@ -46,6 +46,12 @@ export async function parse(argv: string[], error: (line: string) => void): Prom
     c.action((...args: unknown[]) => { call = { globals: program.opts() as Call["globals"], command: name, args: args.slice(0, -1) }; });
   }
   if (argv.length === 0) { program.outputHelp(); return 0; }   // as runc: the help on stdout, status 0
+  let cmd = commandWord(argv);
+  if (cmd === "help") { const t = argv[argv.indexOf("help") + 1]; cmd = t?.startsWith("-") ? undefined : t; }   // `help TOPIC`: a command too
+  if (cmd !== undefined && !(cmd in COMMANDS)) {                // even with -h: runc's words, not the global help
+    error(`unknown command '${cmd}': No help topic for '${cmd}'`);
+    return 1;
+  }
   try {
     await program.parseAsync(argv, { from: "user" });
   } catch (e) {
@@ -53,4 +59,16 @@ export async function parse(argv: string[], error: (line: string) => void): Prom
     return e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help" ? 0 : 1;
   }
   return call ?? 0;
+}
+
+/** The first word that is not a global flag or a global flag's value: the command, if any. */
+function commandWord(argv: string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--") return argv[i + 1];
+    if (!a.startsWith("-")) return a;
+    const f = GLOBAL_FLAGS.find((g) => g.long === a || g.short === a);
+    if (f?.value) i++;                                            // its value follows (--root DIR); --root=DIR is one word
+  }
+  return undefined;
 }

@@ -128,4 +128,10 @@ test("no arguments: the help on stdout, status 0; an unknown command: one line, 
   assert.notEqual(u.status, 0);
   assert.ok(oneLineError(u), u.stderr);
   assert.match(u.stderr, /unknown command 'frobnicate'/);
+  // asking for its help is no different (runc's "No help topic"), and the global help is not printed instead
+  const hlp = tsrun(["--root", root, "frobnicate", "-h"]);
+  assert.ok(oneLineError(hlp), hlp.stderr);
+  assert.match(hlp.stderr, /No help topic for 'frobnicate'/);
+  assert.equal(hlp.stdout, "");
+  assert.equal(tsrun(["--root", root, "state", "-h"]).status, 0, "a real command's help still works");
 });
