@@ -9,6 +9,7 @@
 import * as fs from "node:fs";
 import { dirname } from "node:path";
 import type { Spec } from "./spec/schema.js";
+import type { HostView } from "./plan/compile.js";
 import { hostRootIds } from "./userns.js";
 
 export interface Owner { uid: number; gid: number; mode: number }
@@ -45,5 +46,13 @@ export function unreachableInUserns(spec: Spec): ((src: string) => boolean) | un
       return false;                                 // missing: compile says so in its own words
     }
     return !searchable(dirs, ids, mapped);
+  };
+}
+
+/** The host as the plan compiler sees it, for create and for explain alike: bind sources' kinds, and which the container's root cannot reach. */
+export function hostView(spec: Spec): HostView {
+  return {
+    sourceKind: (p) => { try { return fs.statSync(p).isDirectory() ? "dir" : "file"; } catch { return undefined; } },
+    unreachable: unreachableInUserns(spec),        // such binds are made from the host
   };
 }

@@ -16,7 +16,7 @@ import { openConsole, closeFd, listenFds } from "./foreground.js";
 import { checkLsm } from "../plan/lsm.js";
 import { lsmHost } from "../lsm-host.js";
 import { startIdmapHelpers } from "../idmap-helpers.js";
-import { unreachableInUserns } from "../bind-reach.js";
+import { hostView } from "../bind-reach.js";
 import { fault } from "../fault.js";
 import { mark } from "../profile.js";
 import { checkPassedFds } from "../passed-fds.js";
@@ -92,10 +92,7 @@ function createWith(ctx: Ctx, id: string, opts: CreateOptions, spec: Spec, bundl
     mountAt: ownMnt ? undefined : mountPointIn(resolve(ctx.root, id)),
     seccomp: seccomp ? { filter: seccomp.filter, flags: seccomp.flags, notify: seccomp.notify } : undefined,
     rootfs, bundle, noPivot: opts.pivot === false,
-    host: {
-      sourceKind: (p: string) => { try { return fs.statSync(p).isDirectory() ? "dir" as const : "file" as const; } catch { return undefined; } },
-      unreachable: unreachableInUserns(spec),       // such binds are made from the host (src/bind-reach.ts)
-    },
+    host: hostView(spec),                           // bind sources as they are on the host (src/bind-reach.ts)
   };
   // cgroupsPath is checked before anything exists
   const cg = newCg(ctx, { cgroupsPath: cgroupsPathFor(spec.linux?.cgroupsPath, id, ctx.systemdCgroup), id, beforeMkdir: (d) => recordParent(d), onMkdir: (d) => { if (!isLeaf(d)) fault("create-after-cgroup-parent"); } });

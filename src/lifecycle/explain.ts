@@ -3,20 +3,16 @@
  * cgroup writes and the hooks (src/plan/explain.ts). It reads the bundle, stats bind sources and
  * reads /proc/self/mountinfo; it creates nothing: no state dir, no cgroup, no process.
  */
-import { statSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Ctx } from "../context.js";
 import { loadSpec } from "../spec/load.js";
 import { compileSeccomp } from "../seccomp/compile.js";
 import { explain, type Explained } from "../plan/explain.js";
-import type { HostView } from "../plan/compile.js";
+import { hostView } from "../bind-reach.js";
 import { hasOwnMountNs } from "../plan/no-mountns.js";
 import { mountPointIn } from "../host-mounts.js";
 import { parseMountinfo, cgroupMode } from "../cgroup/mountinfo.js";
-
-const host: HostView = {
-  sourceKind: (p) => { try { return statSync(p).isDirectory() ? "dir" : "file"; } catch { return undefined; } },
-};
 
 /** The driver create would pick: v2 on a cgroup2-only host, v1 on a hybrid or legacy one. */
 function cgroupVersion(): "v1" | "v2" {
@@ -31,7 +27,7 @@ export function explainBundle(ctx: Ctx, bundleDir: string | undefined): Explaine
   const spec = loadSpec(bundle);
   const sc = spec.linux?.seccomp ? compileSeccomp(spec.linux.seccomp) : undefined;
   return explain(spec, {
-    bundle, rootfs: resolve(bundle, spec.root!.path), noPivot: false, host, cgroupVersion: cgroupVersion(),
+    bundle, rootfs: resolve(bundle, spec.root!.path), noPivot: false, host: hostView(spec), cgroupVersion: cgroupVersion(),
     seccomp: sc ? { filter: sc.filter, flags: sc.flags, notify: sc.notify } : undefined,
     // without a mount namespace create binds the rootfs into the container's state dir: named, not made
     mountAt: hasOwnMountNs(spec) ? undefined : mountPointIn(join(ctx.root, "<container-id>")),

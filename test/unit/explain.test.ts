@@ -3,7 +3,7 @@
 // Regenerate after an intended change with: UPDATE_GOLDEN=1 npm run test:unit
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync, writeFileSync, existsSync, mkdtempSync, mkdirSync, rmSync, copyFileSync } from "node:fs";
+import { readFileSync, writeFileSync, existsSync, mkdtempSync, mkdirSync, rmSync, copyFileSync, chmodSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseSpec } from "../../src/spec/load.js";
@@ -69,4 +69,21 @@ test("tsrun explain prints the plan and creates nothing; bad bundles are one lin
   assert.match(bad.stderr, /^config\.json: invalid JSON/);
   const fmt = tsrun(["explain", "--bundle", b, "--format", "yaml"]);
   assert.equal(fmt.status, 1, fmt.stderr);
+});
+
+test("explain shows what create does with a bind source the user namespace's root cannot reach: made from the host", () => {
+  const b = join(tmp, "unreach");
+  const secret = join(tmp, "secret");
+  mkdirSync(join(secret, "data"), { recursive: true, mode: 0o700 });
+  chmodSync(secret, 0o700);                         // the namespace's root (host uid 100000) cannot search it
+  mkdirSync(join(b, "rootfs"), { recursive: true });
+  const c = JSON.parse(readFileSync(fixture, "utf8"));
+  c.mounts.push({ destination: "/data", type: "bind", source: join(secret, "data"), options: ["rbind", "ro"] });
+  writeFileSync(join(b, "config.json"), JSON.stringify(c));
+  const r = tsrun(["--root", join(tmp, "root2"), "explain", "--bundle", b]);
+  assert.equal(r.status, 0, r.stderr);
+  const i = c.mounts.length - 1;
+  const lines = r.stdout.split("\n").filter((l) => l.includes(`mounts[${i}]`)).join("\n");
+  assert.match(lines, /HOOK_SYNC/, `the mount waits for the host-side helper, as create plans it:\n${lines}`);
+  assert.doesNotMatch(lines, / MOUNT +mounts/, "no bind from inside the namespace, which would fail with EACCES");
 });
