@@ -33,3 +33,18 @@ test("--no-pivot: the container keeps its own /proc and /sys, and the nested nam
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout, "cat\nsys\nnested 1\n");
 });
+
+test("--no-pivot: the same attack through exec into a running container fails too", () => {
+  const b = h.bundle({ process: { args: ["/bin/sleep", "1000"], capabilities: caps } }, { busybox: true });
+  const id = h.id();
+  h.ok(["run", "-d", "--no-pivot", "--bundle", b, id]);
+  try {
+    const r = h.run(["exec", "--cap", "CAP_SETFCAP", id, "/bin/busybox", "unshare", "-mrpf", "/bin/sh", "-c", "mount -t proc none /proc && echo MOUNTED"]);
+    assert.notEqual(r.status, 0, `the mount must fail: ${r.stdout}${r.stderr}`);
+    assert.doesNotMatch(r.stdout, /MOUNTED/);
+    assert.match(r.stderr, /permission denied/i);
+  } finally {
+    h.ok(["delete", "--force", id]);
+  }
+  h.assertGone(id);
+});
