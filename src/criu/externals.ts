@@ -91,7 +91,7 @@ export function joinedNamespaces(spec: Spec, verb: string): Array<{ type: string
   for (const n of spec.linux?.namespaces ?? []) {
     if (!n.path) continue;
     if (!EXTERNAL_NS[n.type]) {
-      throw new TsrunError(`${verb}: a ${n.type} namespace joined by path (linux.namespaces: ${n.path}) cannot be checkpointed; only ${Object.keys(EXTERNAL_NS).join(" and ")} can`);
+      throw new TsrunError(`${verb}: the ${n.type} namespace joined by path (linux.namespaces: ${n.path}) cannot be checkpointed: criu takes only ${Object.keys(EXTERNAL_NS).join(" and ")} from outside`);
     }
     out.push({ type: n.type, path: n.path });
   }
