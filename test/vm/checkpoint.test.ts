@@ -3,10 +3,11 @@
 // (`npm run test:vm`). Every tsrun call and every criu run is slow under TCG: the cases share work.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { Harness } from "../helpers/harness.js";
+import { TSRUN } from "../helpers/cli.js";
 import { baseConfigPath } from "../helpers/rootfs.js";
 import { containerCgroup } from "../helpers/cgpath.js";
 import { Podman } from "../e2e/harness/podman.js";
@@ -122,7 +123,7 @@ test("a counter checkpointed to an image dir stops; restore --detach goes on cou
   assertNothingLeft(id);
 });
 
-test("--leave-running keeps the container running; its image restores under a new id that counts on", { timeout: 300_000 }, async () => {
+test("--leave-running keeps the container running; its image restores under a new id that counts on, in the foreground until killed", { timeout: 300_000 }, async () => {
   const { bundle, data } = counterBundle();
   const id = h.id("lr");
   const img = join(h.tmp, "img-lr");
@@ -137,9 +138,14 @@ test("--leave-running keeps the container running; its image restores under a ne
   assertNothingLeft(id);
   rmSync(join(data, "log"));                        // from here on, only the restored counter writes
 
+  // restored in the foreground this time: tsrun waits for the restored init and exits with its status
   const id2 = h.id("lr-new");
   const pidFile = join(h.tmp, "lr.pid");
-  h.ok(["restore", "-d", "--image-path", img, "--bundle", bundle, "--pid-file", pidFile, id2]);
+  const out = openSync(join(h.tmp, "lr.out"), "w");
+  const fg = spawn(TSRUN, ["--root", h.root, "restore", "--image-path", img, "--bundle", bundle, "--pid-file", pidFile, id2], { stdio: ["ignore", out, out] });
+  closeSync(out);
+  const exited = new Promise<number | null>((r) => fg.on("exit", (code) => r(code)));
+  while (!existsSync(pidFile)) await sleep(100);
   const st = h.state(id2);
   assert.equal(st.status, "running");
   assert.equal(Number(readFileSync(pidFile, "utf8")), st.pid);
@@ -147,8 +153,9 @@ test("--leave-running keeps the container running; its image restores under a ne
   await countPast(data, 0);
   const first = values(data)[0];
   assert.ok(first > 4, `the first value after the restore is ${first}`);
-  h.ok(["delete", "-f", id2]);
-  assertNothingLeft(id2);
+  h.ok(["kill", id2, "KILL"]);
+  assert.equal(await exited, 137, readFileSync(join(h.tmp, "lr.out"), "utf8"));
+  assertNothingLeft(id2);                           // the foreground restore deleted it
 });
 
 test("podman container checkpoint and restore with --runtime tsrun", { timeout: 600_000 }, async () => {
