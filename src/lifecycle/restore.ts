@@ -10,7 +10,8 @@ import * as fs from "node:fs";
 import { join, resolve } from "node:path";
 import { TsrunError, sysError } from "../errors.js";
 import type { Ctx } from "../context.js";
-import { loadSpec } from "../spec/load.js";
+import { loadSpec, type Spec } from "../spec/load.js";
+import { hostRootIds } from "../userns.js";
 import { validateId } from "../state/ids.js";
 import type { ContainerState } from "../state/store.js";
 import { readProcStat } from "../state/proc.js";
@@ -66,6 +67,7 @@ export async function restoreContainer(ctx: Ctx, id: string, o: RestoreOptions):
   const joined = joinedNamespaces(spec, "restore");
   const workPath = o.workPath ? ensureDir(resolve(o.workPath)) : imagePath;
   replaceStopped(ctx, id);
+  readableInUserns(spec, imagePath);
 
   const cg = newCg(ctx, { cgroupsPath: cgroupsPathFor(spec.linux?.cgroupsPath, id, ctx.systemdCgroup), id });
   const h = ctx.store().create(id);
@@ -119,6 +121,21 @@ export async function restoreContainer(ctx: Ctx, id: string, o: RestoreOptions):
   h.close();
   if (o.detach) return 0;
   return foreground(ctx, id, st.pid);
+}
+
+/**
+ * In a user namespace criu reads the images as the container's root, which cannot search a 0700
+ * directory of the host's root: the directory gets the container root's group, read and search
+ * only (0750). The files stay root's, so the container's root can read its own dump but change
+ * nothing in it.
+ */
+function readableInUserns(spec: Spec, imagePath: string): void {
+  const ids = spec.linux?.namespaces?.some((n) => n.type === "user") ? hostRootIds(spec) : undefined;
+  if (!ids) return;
+  try {
+    fs.chownSync(imagePath, -1, ids.gid);
+    fs.chmodSync(imagePath, 0o750);
+  } catch (e) { throw sysError("chown", imagePath, e); }
 }
 
 /** A stopped container under this id (one that was checkpointed) gives way; any other is refused. */

@@ -3,7 +3,7 @@
 // (`npm run test:vm`). Every tsrun call and every criu run is slow under TCG: the cases share work.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { spawn, spawnSync } from "node:child_process";
 import { Harness } from "../helpers/harness.js";
@@ -123,13 +123,16 @@ test("a counter checkpointed to an image dir stops; restore --detach goes on cou
   assertNothingLeft(id);
 });
 
-test("--leave-running keeps the container running; its image restores under a new id that counts on, in the foreground until killed", { timeout: 300_000 }, async () => {
+test("--pre-dump and --leave-running keep the container running; the image restores under a new id that counts on, in the foreground until killed", { timeout: 300_000 }, async () => {
   const { bundle, data } = counterBundle();
   const id = h.id("lr");
   const img = join(h.tmp, "img-lr");
   h.ok(["run", "-d", "--bundle", bundle, id]);
   await countPast(data, 3);
-  h.ok(["checkpoint", "--leave-running", "--image-path", img, "--work-path", join(h.tmp, "work-lr"), id]);
+  // a pre-dump first (memory only; it keeps running), then the checkpoint on top of it
+  h.ok(["checkpoint", "--pre-dump", "--image-path", join(h.tmp, "img-pre"), id]);
+  assert.equal(h.state(id).status, "running");
+  h.ok(["checkpoint", "--leave-running", "--parent-path", "../img-pre", "--image-path", img, "--work-path", join(h.tmp, "work-lr"), id]);
   assert.ok(existsSync(join(h.tmp, "work-lr", "dump.log")), "criu's log is in the work path");
   assert.equal(h.state(id).status, "running");
   const at = count(data);
@@ -156,6 +159,45 @@ test("--leave-running keeps the container running; its image restores under a ne
   h.ok(["kill", id2, "KILL"]);
   assert.equal(await exited, 137, readFileSync(join(h.tmp, "lr.out"), "utf8"));
   assertNothingLeft(id2);                           // the foreground restore deleted it
+});
+
+test("a container with a user namespace (its devices and masked files are binds of the host's nodes) is checkpointed and restored", { timeout: 300_000 }, async () => {
+  chmodSync(h.tmp, 0o755);                          // the container's root (host uid 100000) reaches its rootfs through it
+  const data = join(h.tmp, "data-userns");
+  mkdirSync(data);
+  chownSync(data, 100000, 100000);
+  const bundle = h.bundle({
+    process: { args: ["sh", "-c", "i=0; while :; do i=$((i+1)); echo $i >> /data/log; sleep 0.2; done"] },
+    mounts: [...baseMounts().filter((m) => !String((m as { destination: string }).destination).startsWith("/sys")),
+      { destination: "/data", type: "bind", source: data, options: ["rbind", "rw"] }],
+    linux: {
+      namespaces: [{ type: "pid" }, { type: "network" }, { type: "ipc" }, { type: "uts" }, { type: "mount" }, { type: "user" }],
+      uidMappings: [{ containerID: 0, hostID: 100000, size: 65536 }], gidMappings: [{ containerID: 0, hostID: 100000, size: 65536 }],
+    },
+  }, { busybox: true });
+  mkdirSync(join(bundle, "rootfs", "data"));         // the mount point: the container's root cannot make it in root's rootfs
+  const id = h.id("us");
+  const img = join(h.tmp, "img-us");
+  const log = join(h.tmp, "us.log");
+  // criu reopens the restored stdio as the container's root: /dev/null on both sides (a host file of root's would be refused)
+  const quiet = (args: string[]) => {
+    const r = spawnSync(TSRUN, ["--root", h.root, "--log", log, ...args], { stdio: "ignore" });
+    assert.equal(r.status, 0, `tsrun ${args.join(" ")}: ${existsSync(log) ? readFileSync(log, "utf8") : ""}`);
+  };
+  quiet(["run", "-d", "--bundle", bundle, id]);
+  await countPast(data, 3);
+  h.ok(["checkpoint", "--image-path", img, id]);
+  const at = count(data);
+  quiet(["restore", "-d", "--image-path", img, "--bundle", bundle, id]);
+  assert.equal(h.state(id).status, "running");
+  await countPast(data, at);
+  const all = values(data);
+  assert.deepEqual(all, all.map((_, i) => i + 1), `the counter's values: ${all.join(" ")} (checkpointed at ${at})`);
+  assert.equal(h.ok(["exec", id, "cat", "/proc/self/uid_map"]).stdout.trim().split(/\s+/).join(" "), "0 100000 65536");
+  // the devices came back as binds of the host's nodes (criu was told they are external)
+  assert.equal(h.ok(["exec", id, "sh", "-c", "echo x > /dev/null && head -c 4 /dev/zero | wc -c"]).stdout.trim(), "4");
+  h.ok(["delete", "-f", id]);
+  assertNothingLeft(id);
 });
 
 test("podman container checkpoint and restore with --runtime tsrun", { timeout: 600_000 }, async () => {
