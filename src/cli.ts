@@ -21,7 +21,8 @@ const LOAD: Record<string, () => Promise<{ default: Action }>> = {
   delete: () => import("./commands/delete.js"), pause: () => import("./commands/pause.js"), resume: () => import("./commands/resume.js"),
   ps: () => import("./commands/ps.js"), events: () => import("./commands/events.js"), update: () => import("./commands/update.js"),
   list: () => import("./commands/list.js"), spec: () => import("./commands/spec.js"), features: () => import("./commands/features.js"),
-  explain: () => import("./commands/explain.js"),
+  explain: () => import("./commands/explain.js"), checkpoint: () => import("./commands/checkpoint.js"),
+  restore: () => import("./commands/restore.js"),
 };
 
 export async function main(argv: string[]): Promise<number> {
@@ -39,7 +40,7 @@ export async function main(argv: string[]): Promise<number> {
     const [mod, { nativeSys }, { Runtime }] = await Promise.all([LOAD[call.command](), import("./sys/native.js"), import("./lib/runtime.js")]);
     mark(`cli: ${call.command} loaded`);
     const rt = new Runtime({
-      root: g.root, log, rootless: g.rootless === true || g.rootless === "true", sys: nativeSys,
+      root: g.root, log, criu: g.criu, rootless: g.rootless === true || g.rootless === "true", sys: nativeSys,
       cgroupDriver: g.systemdCgroup ? "systemd" : "cgroupfs",     // slice:prefix:name cgroupsPath (src/cgroup/systemd-path.ts)
     });
     const r = await mod.default(rt, ...call.args);

@@ -26,18 +26,20 @@ export interface Ctx {
   rootless: boolean;
   /** --systemd-cgroup: linux.cgroupsPath is "slice:prefix:name" (src/cgroup/systemd-path.ts) */
   systemdCgroup: boolean;
+  /** --criu: the criu binary for checkpoint and restore (default: criu on PATH) */
+  criu?: string;
   sys(): Sys;
   store(): StateStore;
   cgroups?: CgroupFactory;
 }
 
-export interface CtxOptions { root: string; log: LogSink; rootless?: boolean; systemdCgroup?: boolean; sys: () => Sys; cgroups?: CgroupFactory }
+export interface CtxOptions { root: string; log: LogSink; rootless?: boolean; systemdCgroup?: boolean; criu?: string; sys: () => Sys; cgroups?: CgroupFactory }
 
 export function makeCtx(o: CtxOptions): Ctx {
   let sys: Sys | undefined;
   let store: StateStore | undefined;
   const ctx: Ctx = {
-    root: o.root, log: o.log, rootless: !!o.rootless, systemdCgroup: !!o.systemdCgroup, cgroups: o.cgroups,
+    root: o.root, log: o.log, rootless: !!o.rootless, systemdCgroup: !!o.systemdCgroup, criu: o.criu, cgroups: o.cgroups,
     sys: () => (sys ??= o.sys()),
     store: () => (store ??= new StateStore(o.root, ctx.sys)),
   };

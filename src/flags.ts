@@ -32,8 +32,11 @@ export const GLOBAL_FLAGS: readonly Flag[] = [
   { long: "--debug", help: "enable debug logging" },
   { long: "--systemd-cgroup", help: "cgroupsPath is slice:prefix:name (made where systemd puts that unit)" },
   { long: "--rootless", value: "value", default: "auto", help: "ignored: tsrun decides from the euid" },
-  { long: "--criu", value: "path", help: "ignored: checkpoint/restore is not supported" },
+  { long: "--criu", value: "path", help: "the criu binary for checkpoint and restore (default: criu, found on PATH)" },
 ];
+
+/** criu's --manage-cgroups modes */
+export const CRIU_CGROUP_MODES = ["soft", "full", "strict", "ignore"] as const;
 
 const consoleSocket: Flag = { long: "--console-socket", value: "path", help: "unix socket that receives the pty master" };
 const pidFile: Flag = { long: "--pid-file", value: "file", help: "file to write the process id to (init's, for create and run)" };
@@ -59,6 +62,34 @@ const UPDATE_VALUES: ReadonlyArray<readonly [string, string]> = [
   ["memory-reservation", "memory soft limit"], ["memory-swap", "memory+swap limit; -1 unlimited"],
   ["pids-limit", "maximum number of pids"], ["kernel-memory", "ignored (obsolete)"], ["kernel-memory-tcp", "ignored (obsolete)"],
   ["l3-cache-schema", "Intel RDT L3 schema (not supported)"], ["mem-bw-schema", "Intel RDT MBA schema (not supported)"],
+];
+
+// checkpoint and restore (CRIU): the flags both take, then each one's own
+const CRIU_COMMON: readonly Flag[] = [
+  { long: "--image-path", value: "dir", help: "directory of the criu image files (default: ./checkpoint)" },
+  { long: "--work-path", value: "dir", help: "directory for criu's log and work files (default: the image path)" },
+  { long: "--tcp-established", help: "allow open tcp connections" },
+  { long: "--ext-unix-sk", help: "allow external unix sockets" },
+  { long: "--shell-job", help: "allow shell jobs" },
+  { long: "--file-locks", help: "handle file locks" },
+  { long: "--manage-cgroups-mode", value: "mode", choices: CRIU_CGROUP_MODES, help: "criu's cgroups mode (default: soft)" },
+  { long: "--empty-ns", value: "namespace", many: true, help: "create this namespace but do not restore its properties (network; repeatable)" },
+  { long: "--auto-dedup", help: "deduplicate memory images as they are written" },
+  { long: "--lazy-pages", help: "restore memory pages lazily with userfaultfd (not supported)" },
+];
+const CHECKPOINT: readonly Flag[] = [
+  ...CRIU_COMMON,
+  { long: "--parent-path", value: "dir", help: "previous criu images (pre-dump), relative to the image path" },
+  { long: "--leave-running", help: "leave the container running after the checkpoint" },
+  { long: "--pre-dump", help: "dump memory only and leave the container running (for a later checkpoint with --parent-path)" },
+  { long: "--page-server", value: "address:port", help: "send pages to a criu page server (not supported)" },
+  { long: "--status-fd", value: "fd", help: "criu writes \\0 here when lazy pages are ready (not supported)" },
+];
+const RESTORE: readonly Flag[] = [
+  ...CRIU_COMMON, bundle, detach, pidFile, consoleSocket,
+  { long: "--no-subreaper", help: "do not become a subreaper" },
+  { long: "--no-pivot", help: "accepted: criu makes the restored mount namespace itself" },
+  { long: "--no-new-keyring", help: "accepted: the restored processes keep their keyrings" },
 ];
 
 /** Each command's flags, by command name; a command not listed has none. */
@@ -101,6 +132,8 @@ export const COMMAND_FLAGS: Readonly<Record<string, readonly Flag[]>> = {
   ],
   list: [format, { short: "-q", long: "--quiet", help: "print only ids" }],
   spec: [{ ...bundle, help: "bundle directory" }, { long: "--rootless", help: "a spec for a rootless container" }],
+  checkpoint: CHECKPOINT,
+  restore: RESTORE,
   explain: [bundle, { long: "--format", value: "format", choices: ["text", "json"], default: "text", help: "text or json" }],
 };
 
@@ -132,6 +165,8 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   list: { args: [], description: "list containers" },
   spec: { args: [], description: "write a default config.json" },
   features: { args: [], description: "print the features tsrun supports, as JSON" },
+  checkpoint: { args: [ID], description: "checkpoint a running container with criu" },
+  restore: { args: [ID], description: "restore a container from a checkpoint made with criu" },
   explain: { args: [], description: "print what create would do with a bundle (the plan op by op, cgroup writes, hooks); creates nothing" },
 };
 

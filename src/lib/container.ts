@@ -10,6 +10,7 @@ import type { LinuxResources } from "../cgroup/types.js";
 import type { CgroupStats } from "../cgroup/stats.js";
 import type { ExecOptions, Execd, ProcessFor } from "../lifecycle/exec.js";
 import type { ContainerEvent, OciState } from "../lifecycle/query.js";
+import type { CheckpointOptions } from "../lifecycle/checkpoint.js";
 import { TsrunError } from "../errors.js";
 import { guard } from "./errors.js";
 
@@ -90,6 +91,14 @@ export class Container {
       if (r.done) return;
       yield r.value;
     }
+  }
+
+  /**
+   * Dump the container's processes with criu into an image directory (runc's checkpoint). Afterwards it is
+   * stopped, unless `leaveRunning` or `preDump`; `Runtime.restore` brings it back.
+   */
+  checkpoint(opts: CheckpointOptions = {}): Promise<void> {
+    return guard("checkpoint", async () => (await import("../lifecycle/checkpoint.js")).checkpointContainer(await this.#ctx(), this.id, opts));
   }
 
   /** Remove the container: poststop hooks, cgroups, state. One that is not stopped needs `force` (it is killed). */

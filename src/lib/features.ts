@@ -5,6 +5,10 @@ import { knownMountOptions } from "../plan/mount-options.js";
 import { SPEC_VERSION_MIN, SPEC_VERSION_MAX } from "../version.js";
 import { HOOK_KINDS } from "../hooks.js";
 import { seccompFeatures, seccompFeatureAnnotations } from "../seccomp/tables.js";
+import { COMMANDS } from "../flags.js";
+
+/** checkpoint and restore are commands of the table (they drive criu, found when they run) */
+const checkpointEnabled = (): boolean => "checkpoint" in COMMANDS && "restore" in COMMANDS;
 
 export function features(): Record<string, unknown> {
   return {
@@ -24,7 +28,7 @@ export function features(): Record<string, unknown> {
     annotations: sortedKeys({
       ...seccompFeatureAnnotations(),
       "io.github.tsrun.version": "0.1.0",
-      "org.opencontainers.runc.checkpoint.enabled": "false",
+      "org.opencontainers.runc.checkpoint.enabled": String(checkpointEnabled()),
     }),
   };
 }

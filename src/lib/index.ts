@@ -19,6 +19,8 @@ export { TsrunError } from "../errors.js";
 export type { LogSink } from "../context.js";
 export type { ExecOptions, Execd, ProcessFor } from "../lifecycle/exec.js";
 export type { RunOptions } from "../lifecycle/run.js";
+export type { CheckpointOptions } from "../lifecycle/checkpoint.js";
+export type { RestoreOptions } from "../lifecycle/restore.js";
 export type { ContainerEvent, OciState } from "../lifecycle/query.js";
 export type { Process, Spec } from "../spec/schema.js";
 export type { LinuxResources } from "../cgroup/types.js";

@@ -7,6 +7,7 @@ import { makeCtx, type Ctx, type LogSink, type CgroupFactory } from "../context.
 import type { Sys } from "../sys/types.js";
 import type { CreateOptions } from "../lifecycle/create.js";
 import type { RunOptions } from "../lifecycle/run.js";
+import type { RestoreOptions } from "../lifecycle/restore.js";
 import type { OciState } from "../lifecycle/query.js";
 import type { Explained } from "../plan/explain.js";
 import { Container } from "./container.js";
@@ -20,6 +21,8 @@ export interface RuntimeOptions {
   /** "systemd": linux.cgroupsPath is "slice:prefix:name", as with `--systemd-cgroup` */
   cgroupDriver?: "cgroupfs" | "systemd";
   rootless?: boolean;
+  /** the criu binary checkpoint and restore run (as `tsrun --criu`); default: `criu` on PATH */
+  criu?: string;
   /** @internal tests: the kernel interface (default: the native one, libtsrun through koffi) */
   sys?: () => Sys;
   /** @internal tests: how cgroup managers are made */
@@ -55,7 +58,7 @@ export class Runtime {
     const sys = this.#opts.sys ?? (await import("../sys/native.js")).nativeSys;
     return (this.#ctx ??= makeCtx({
       root: this.root, log: this.log, rootless: this.#opts.rootless, systemdCgroup: this.#opts.cgroupDriver === "systemd",
-      sys, cgroups: this.#opts.cgroups,
+      criu: this.#opts.criu, sys, cgroups: this.#opts.cgroups,
     }));
   }
 
@@ -94,6 +97,15 @@ export class Runtime {
   /** What create would do with a bundle (the plan op by op, cgroup writes, hooks), without creating anything. */
   explain(bundle?: string): Promise<Explained> {
     return guard("explain", async () => (await import("../lifecycle/explain.js")).explainBundle(await this.#context(), bundle));
+  }
+
+  /**
+   * Restore a container from a checkpoint (`Container.checkpoint`) through criu, from the bundle's config.
+   * Detached, it resolves with 0 once the container runs; otherwise it waits, deletes the container and
+   * resolves with its exit status.
+   */
+  restore(id: string, opts: RestoreOptions = {}): Promise<number> {
+    return guard("restore", async () => (await import("../lifecycle/restore.js")).restoreContainer(await this.#context(), id, opts));
   }
 
   /**

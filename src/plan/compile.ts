@@ -54,7 +54,8 @@ export interface InitOptions {
 }
 
 const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-const DEFAULT_DEVICES: Array<[string, number, number]> = [
+/** The devices every container gets (runc's defaults): mknod, or a bind of the host's node in a user namespace. */
+export const DEFAULT_DEVICES: ReadonlyArray<readonly [string, number, number]> = [
   ["/dev/null", 1, 3], ["/dev/zero", 1, 5], ["/dev/full", 1, 7],
   ["/dev/random", 1, 8], ["/dev/urandom", 1, 9], ["/dev/tty", 5, 0],
 ];

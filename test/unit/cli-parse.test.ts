@@ -103,3 +103,18 @@ test("errors are one line, exit 1, also in the JSON log; help and version exit 0
   assert.equal(v.status, 0);
   assert.match(v.stdout.trim().split("\n")[3], /^(bun: \d+\.\d+\.\d+|node: v\d+\.\d+\.\d+)$/);
 });
+
+test("checkpoint and restore take podman's and conmon's argv as runc does", async () => {
+  // podman 4.3's checkpoint (libpod) and conmon's restore (its runtime_args), replayed
+  const ck = await p(["--root", "/run/r", "checkpoint", "--image-path", "/u/checkpoint", "--work-path", "/u", "--leave-running", "c1"]);
+  assert.deepEqual(ck?.args, ["c1", { imagePath: "/u/checkpoint", workPath: "/u", leaveRunning: true }]);
+  const rs = await p(["--root", "/run/r", "--log", "/u/log", "--log-format", "json", "restore", "--bundle", "/u", "--pid-file", "/u/pidfile",
+    "--detach", "--image-path", "/u/checkpoint", "--work-path", "/u", "--tcp-established", "--file-locks", "c1"]);
+  assert.deepEqual(rs?.args, ["c1", {
+    bundle: "/u", pidFile: "/u/pidfile", detach: true, imagePath: "/u/checkpoint", workPath: "/u", tcpEstablished: true, fileLocks: true,
+    subreaper: true, pivot: true, newKeyring: true,
+  }]);
+  assert.deepEqual((await p(["--criu", "/usr/sbin/criu", "checkpoint", "--empty-ns", "network", "--manage-cgroups-mode", "soft", "c1"]))?.args,
+    ["c1", { emptyNs: ["network"], manageCgroupsMode: "soft" }]);
+  assert.deepEqual((await p(["restore", "-d", "--no-pivot", "--no-subreaper", "c1"]))?.args[1], { bundle: ".", detach: true, pivot: false, subreaper: false, newKeyring: true });
+});

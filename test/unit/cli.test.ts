@@ -54,6 +54,8 @@ test("features is JSON in runc's shape, derived from tsrun's tables", () => {
   assert.ok(f.mountOptions.includes("rbind") && f.mountOptions.includes("nosymfollow"));
   assert.deepEqual(f.linux.namespaces.sort(), ["cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts"]);
   assert.ok(f.linux.capabilities.includes("CAP_SYS_ADMIN"));
+  // checkpoint and restore are commands (they check criu when they run), as runc's features says
+  assert.equal(f.annotations["org.opencontainers.runc.checkpoint.enabled"], "true");
 });
 
 test("list on an empty root: table header, json null, quiet nothing", () => {

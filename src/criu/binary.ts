@@ -1,0 +1,49 @@
+/**
+ * Finding criu and making sure it can work here, before a container is touched: the binary (the
+ * global --criu flag, or `criu` on PATH), its version, and `criu check` (which fails, for one,
+ * on kernels whose vDSO layout this criu does not know). Each problem is one line.
+ */
+import { accessSync, constants } from "node:fs";
+import { join } from "node:path";
+import { TsrunError } from "../errors.js";
+import { CRIU_MIN_VERSION, criuErrorLine, parseCriuVersion, versionOk } from "./argv.js";
+
+/** podman runs runtimes with no PATH at all: then the usual directories are searched */
+const FALLBACK_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+export interface CriuRun { status: number | null; out: string; error?: string }
+
+/** Run criu with these arguments and our own stdio (restore's --inherit-fd takes fds from it) or pipes. */
+export function runCriu(bin: string, args: string[], opts: { inheritStdio?: boolean; extraFds?: number[]; cwd?: string } = {}): CriuRun {
+  const cp = process.getBuiltinModule("node:child_process");
+  const stdio = opts.inheritStdio ? ["inherit", "inherit", "inherit", ...(opts.extraFds ?? [])] : ["ignore", "pipe", "pipe"];
+  const r = cp.spawnSync(bin, args, { stdio: stdio as never, cwd: opts.cwd, maxBuffer: 16 << 20 });
+  const out = `${r.stdout?.toString() ?? ""}${r.stderr?.toString() ?? ""}`;
+  return { status: r.status, out, error: r.error ? ((r.error as NodeJS.ErrnoException).code ?? r.error.message) : undefined };
+}
+
+/** The criu binary: an explicit path (--criu) or the first `criu` on PATH. */
+export function findCriu(given: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  const name = given || "criu";
+  const candidates = name.includes("/") ? [name] : (env.PATH || FALLBACK_PATH).split(":").filter(Boolean).map((d) => join(d, name));
+  for (const c of candidates) {
+    try { accessSync(c, constants.X_OK); return c; } catch { /* next */ }
+  }
+  throw new TsrunError(name.includes("/")
+    ? `criu \`${name}\`: not found or not executable: checkpoint and restore need criu (apt-get install criu)`
+    : "criu: not found on PATH: checkpoint and restore need criu (apt-get install criu)", "ENOENT");
+}
+
+/** criu's binary, checked: new enough, and `criu check` passes on this kernel. */
+export function usableCriu(given: string | undefined, verb: string): string {
+  const bin = findCriu(given);
+  const v = runCriu(bin, ["--version"]);
+  const ver = parseCriuVersion(v.out);
+  if (v.error || !ver) throw new TsrunError(`${verb}: \`${bin} --version\` failed: ${v.error ?? (v.out.trim().split("\n")[0] || `exit status ${v.status}`)}`);
+  if (!versionOk(ver)) throw new TsrunError(`${verb}: criu ${ver.join(".")} is too old: ${CRIU_MIN_VERSION.join(".")} or newer is needed`);
+  const c = runCriu(bin, ["check"]);
+  if (c.status !== 0) {
+    throw new TsrunError(`${verb}: criu ${ver.join(".")} cannot work on this kernel: \`criu check\` failed: ${criuErrorLine(c.out) ?? `exit status ${c.status}`}`);
+  }
+  return bin;
+}
