@@ -1,0 +1,138 @@
+// The systemd cgroup driver against a real systemd: runs INSIDE the qemu guest booted with VM_SYSTEMD=1
+// (systemd 252 as PID 1, D-Bus at /run/dbus/system_bus_socket, this file in vmrun.service with
+// Delegate=yes; `npm run test:vm` boots it after the plain guest). Each container is a transient scope
+// tsrun asked systemd for; runc 1.1.5 (--systemd-cgroup) is the reference for unit name and properties.
+// TCG is slow and every tsrun call is a process start: few cases, few calls.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync, existsSync, readdirSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { Harness } from "../helpers/harness.js";
+import { tsrunAsync } from "../helpers/acli.js";
+
+const CG = "/sys/fs/cgroup";
+let h: Harness;
+
+const sh = (cmd: string, args: string[]): string => {
+  const r = spawnSync(cmd, args, { encoding: "utf8", timeout: 60_000 });
+  assert.equal(r.status, 0, `${cmd} ${args.join(" ")}: ${r.stderr}`);
+  return r.stdout;
+};
+/** `systemctl show UNIT -p A -p B` as {A: value} */
+function show(unit: string, ...props: string[]): Record<string, string> {
+  const out = sh("systemctl", ["show", unit, ...props.flatMap((p) => ["-p", p])]);
+  return Object.fromEntries(out.trim().split("\n").map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+}
+/** the units systemctl lists for a pattern, loaded or not */
+const units = (pattern: string): string[] =>
+  sh("systemctl", ["list-units", "--all", "--plain", "--no-legend", pattern]).trim().split("\n").filter((l) => l !== "").map((l) => l.split(/\s+/)[0]);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function assertNoUnit(unit: string, id: string): void {
+  assert.deepEqual(units(unit), [], `unit ${unit} left behind`);
+  assert.ok(!existsSync(join(CG, "system.slice", unit)), `cgroup of ${unit} left behind`);
+  assert.ok(!existsSync(join(h.root, id)), `state of ${id} left behind`);
+}
+
+before(() => {
+  assert.equal(process.getuid?.(), 0);
+  assert.equal(readFileSync("/proc/1/comm", "utf8").trim(), "systemd", "runs in the VM_SYSTEMD=1 guest (npm run test:vm), not on the host");
+  assert.equal(sh("systemctl", ["is-system-running"]).trim(), "running");
+  h = new Harness();
+});
+after(() => {
+  h.cleanup();
+  assert.deepEqual(units("tsrun*"), [], "no tsrun unit is left");
+  assert.deepEqual(readdirSync(join(CG, "system.slice")).filter((d) => d.startsWith("tsrun")), [], "no tsrun cgroup is left");
+});
+
+test("run -d with system.slice:tsrun:t1 and 32 MiB: the scope has MemoryMax, the container sees its cgroup, delete -f stops the unit", async () => {
+  const id = h.id("t1");
+  const b = h.bundle({
+    root: { path: "rootfs", readonly: false }, process: { args: ["/bin/sh", "-c", "cat /proc/1/cgroup > /cg; exec sleep 1000"] },
+    linux: { cgroupsPath: "system.slice:tsrun:t1", resources: { memory: { limit: 32 << 20 } } },
+  }, { busybox: true });
+  h.ok(["--systemd-cgroup", "run", "-d", "--bundle", b, id]);
+  assert.deepEqual(show("tsrun-t1.scope", "MemoryMax", "ActiveState", "ControlGroup", "Delegate"),
+    { MemoryMax: "33554432", ActiveState: "active", ControlGroup: "/system.slice/tsrun-t1.scope", Delegate: "yes" });
+  const pid = h.state(id).pid;
+  assert.equal(readFileSync(join(CG, "system.slice/tsrun-t1.scope/cgroup.procs"), "utf8").trim(), String(pid), "init is in the scope");
+  const cg = join(b, "rootfs", "cg");
+  for (let i = 0; i < 200 && !(existsSync(cg) && readFileSync(cg, "utf8").endsWith("\n")); i++) await sleep(50);
+  assert.equal(readFileSync(cg, "utf8"), "0::/system.slice/tsrun-t1.scope\n", "/proc/1/cgroup in the container");
+  h.ok(["delete", "-f", id]);
+  assertNoUnit("tsrun-t1.scope", id);
+});
+
+test("update, pause/resume, ps, kill --all and delete work on the unit's cgroup; update goes through systemd", async () => {
+  const id = h.id("life");
+  const unit = `tsrun-${id}.scope`;
+  const b = h.bundle({
+    process: { args: ["/bin/sh", "-c", "sleep 1000 & exec sleep 1001"] },
+    linux: { cgroupsPath: `system.slice:tsrun:${id}`, resources: { memory: { limit: 64 << 20 }, pids: { limit: 32 } } },
+  }, { busybox: true });
+  h.ok(["--systemd-cgroup", "run", "-d", "--bundle", b, id]);
+  h.ok(["update", "--memory", "48M", "--pids-limit", "20", "--cpu-quota", "50000", "--cpu-period", "100000", id]);
+  assert.deepEqual(show(unit, "MemoryMax", "TasksMax", "CPUQuotaPerSecUSec"), { MemoryMax: String(48 << 20), TasksMax: "20", CPUQuotaPerSecUSec: "500ms" });
+  const dir = join(CG, "system.slice", unit);
+  assert.equal(readFileSync(join(dir, "memory.max"), "utf8").trim(), String(48 << 20));
+  assert.equal(readFileSync(join(dir, "cpu.max"), "utf8").trim(), "50000 100000");
+  h.ok(["pause", id]);
+  assert.equal(h.state(id).status, "paused");
+  assert.equal(readFileSync(join(dir, "cgroup.freeze"), "utf8").trim(), "1");
+  h.ok(["resume", id]);
+  assert.equal(h.state(id).status, "running");
+  const ps = h.ok(["ps", "--format", "json", id]).stdout;
+  assert.equal((JSON.parse(ps) as number[]).length, 2, `both sleeps are in the unit: ${ps}`);
+  h.ok(["kill", "--all", id, "KILL"]);
+  for (let i = 0; i < 200 && h.state(id).status !== "stopped"; i++) await sleep(50);
+  assert.equal(h.state(id).status, "stopped");
+  h.ok(["delete", id]);
+  assertNoUnit(unit, id);
+});
+
+test("run in the foreground: the exit status comes back and the unit goes with the container", () => {
+  const id = h.id("fg");
+  const b = h.bundle({ process: { args: ["/bin/sh", "-c", "grep -c '^0::/system.slice/tsrun-' /proc/self/cgroup; exit 3"] } }, { busybox: true });
+  const r = h.run(["--systemd-cgroup", "run", "--bundle", b, id]);
+  assert.equal(r.status, 3, r.stderr);
+  assert.equal(r.stdout, "1\n", "the default cgroupsPath is :tsrun:<id>");
+  assertNoUnit(`tsrun-${id}.scope`, id);
+});
+
+test("tsrun SIGKILLed during create, init waiting in the unit: delete --force stops the unit and kills init", async () => {
+  const id = h.id("fault");
+  const unit = `tsrun-${id}.scope`;
+  const b = h.bundle({ linux: { cgroupsPath: `system.slice:tsrun:${id}` } }, { busybox: true });
+  const res = await tsrunAsync(["--root", h.root, "--systemd-cgroup", "create", "--bundle", b, id], { env: { ...process.env, TSRUN_FAULT: "create-after-ready" }, timeoutMs: 60_000 });
+  assert.equal(res.signal, "SIGKILL", `tsrun killed itself at the fault point: ${res.stderr}`);
+  assert.deepEqual(units(unit), [unit], "the unit was started, with init in it");
+  const procs = readFileSync(join(CG, "system.slice", unit, "cgroup.procs"), "utf8").trim().split("\n").filter((l) => l !== "");
+  assert.equal(procs.length, 1, "init, waiting for start");
+  h.ok(["delete", "--force", id]);
+  assertNoUnit(unit, id);
+  assert.ok(!existsSync(`/proc/${procs[0]}/status`) || /State:\s+Z/.test(readFileSync(`/proc/${procs[0]}/status`, "utf8")), "init is gone");
+});
+
+test("the same bundle under runc --systemd-cgroup and tsrun: the same unit, MemoryMax, TasksMax and CPUWeight", () => {
+  const id = h.id("cmp");
+  // cpu.shares 262144: runc 1.1.5's linear shares->weight and the curve of runc >= 1.3.2 (tsrun's) meet at 2 and 262144
+  const b = h.bundle({
+    process: { args: ["/bin/sh", "-c", "exec sleep 1000"] },
+    linux: { cgroupsPath: `system.slice:cmp:${id}`, resources: { memory: { limit: 40 << 20 }, pids: { limit: 25 }, cpu: { shares: 262144 } } },
+  }, { busybox: true });
+  const unit = `cmp-${id}.scope`;
+  const props = ["MemoryMax", "TasksMax", "CPUWeight", "Delegate", "Slice"];
+  const runcRoot = join(h.tmp, "runc");
+  sh("runc", ["--root", runcRoot, "--systemd-cgroup", "run", "-d", "--bundle", b, id]);
+  const byRunc = { units: units("cmp-*"), ...show(unit, ...props) };
+  sh("runc", ["--root", runcRoot, "delete", "-f", id]);
+  assert.deepEqual(units("cmp-*"), [], "runc's unit is gone");
+  h.ok(["--systemd-cgroup", "run", "-d", "--bundle", b, id]);
+  const byTsrun = { units: units("cmp-*"), ...show(unit, ...props) };
+  h.ok(["delete", "-f", id]);
+  assert.deepEqual(byTsrun, byRunc);
+  assert.deepEqual(byTsrun, { units: [unit], MemoryMax: String(40 << 20), TasksMax: "25", CPUWeight: "10000", Delegate: "yes", Slice: "system.slice" });
+  assertNoUnit(unit, id);
+});
