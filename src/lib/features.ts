@@ -5,6 +5,7 @@ import { knownMountOptions } from "../plan/mount-options.js";
 import { SPEC_VERSION_MIN, SPEC_VERSION_MAX } from "../version.js";
 import { HOOK_KINDS } from "../hooks.js";
 import { seccompFeatures, seccompFeatureAnnotations } from "../seccomp/tables.js";
+import { RESOURCE_PROPERTIES } from "../cgroup/systemd-props.js";
 
 export function features(): Record<string, unknown> {
   return {
@@ -15,7 +16,7 @@ export function features(): Record<string, unknown> {
     linux: {
       namespaces: Object.keys(NAMESPACES),
       capabilities: [...CAPABILITIES],
-      cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: true },
+      cgroup: { v1: true, v2: true, systemd: true, systemdUser: false, rdma: true },
       seccomp: seccompFeatures(),
       apparmor: { enabled: false },
       selinux: { enabled: false },
@@ -24,6 +25,8 @@ export function features(): Record<string, unknown> {
     annotations: sortedKeys({
       ...seccompFeatureAnnotations(),
       "io.github.tsrun.version": "0.1.0",
+      // the systemd driver: the unit properties linux.resources become (the rest is written to the unit's cgroup)
+      "io.github.tsrun.systemd.properties": RESOURCE_PROPERTIES.join(","),
       "org.opencontainers.runc.checkpoint.enabled": "false",
     }),
   };
