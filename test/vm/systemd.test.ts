@@ -5,11 +5,13 @@
 // TCG is slow and every tsrun call is a process start: few cases, few calls.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync, existsSync, readdirSync } from "node:fs";
+import { readFileSync, existsSync, readdirSync, mkdtempSync, copyFileSync, chmodSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { Harness } from "../helpers/harness.js";
 import { tsrunAsync } from "../helpers/acli.js";
+import { repoRoot } from "../helpers/rootfs.js";
 
 const CG = "/sys/fs/cgroup";
 let h: Harness;
@@ -135,4 +137,34 @@ test("the same bundle under runc --systemd-cgroup and tsrun: the same unit, Memo
   assert.deepEqual(byTsrun, byRunc);
   assert.deepEqual(byTsrun, { units: [unit], MemoryMax: String(40 << 20), TasksMax: "25", CPUWeight: "10000", Delegate: "yes", Slice: "system.slice" });
   assertNoUnit(unit, id);
+});
+
+test("containerd's shim with SystemdCgroup = true, its calls replayed on dist/tsrun installed alone: a pod slice's scope", async () => {
+  const alone = mkdtempSync(join(tmpdir(), "tsrun-alone-"));
+  copyFileSync(join(repoRoot, "dist", "tsrun"), join(alone, "tsrun"));
+  chmodSync(join(alone, "tsrun"), 0o755);
+  const id = h.id("cri");
+  const slice = "kubepods-besteffort-pod0a1b.slice";
+  const b = h.bundle({ process: { args: ["/bin/sh", "-c", "exec sleep 1000"] }, linux: { cgroupsPath: `${slice}:cri-containerd:${id}` } }, { busybox: true });
+  const root = join(h.tmp, "k8s.io");
+  // go-runc's argv: global flags, then --systemd-cgroup, before every subcommand
+  const shim = (...args: string[]) => {
+    const r = spawnSync(join(alone, "tsrun"), ["--root", root, "--log", join(b, "log.json"), "--log-format", "json", "--systemd-cgroup", ...args],
+      { encoding: "utf8", cwd: alone, timeout: 60_000 });
+    assert.equal(r.status, 0, `${args[0]}: ${r.stderr}`);
+    return r.stdout;
+  };
+  shim("create", "--bundle", b, "--pid-file", join(b, "init.pid"), id);
+  const unit = `cri-containerd-${id}.scope`;
+  assert.deepEqual(show(unit, "ControlGroup", "Slice"),
+    { ControlGroup: `/kubepods.slice/kubepods-besteffort.slice/${slice}/${unit}`, Slice: slice }, "nested slices, as systemd nests them");
+  shim("start", id);
+  const pid = readFileSync(join(b, "init.pid"), "utf8").trim();
+  assert.equal(JSON.parse(shim("state", id)).status, "running");
+  assert.equal(readFileSync(`/proc/${pid}/cgroup`, "utf8"), `0::/kubepods.slice/kubepods-besteffort.slice/${slice}/${unit}\n`);
+  shim("kill", id, "9");
+  for (let i = 0; i < 200 && JSON.parse(shim("state", id)).status !== "stopped"; i++) await sleep(50);
+  shim("delete", id);
+  assert.deepEqual(units(unit), [], "the scope is gone");
+  rmSync(alone, { recursive: true, force: true });
 });
