@@ -12,6 +12,8 @@ import { join } from "node:path";
 import { Harness } from "../helpers/harness.js";
 import { tsrunAsync } from "../helpers/acli.js";
 import { repoRoot } from "../helpers/rootfs.js";
+import { Containerd } from "../e2e/harness/containerd.js";
+import { buildImage } from "../e2e/harness/image.js";
 
 const CG = "/sys/fs/cgroup";
 let h: Harness;
@@ -67,7 +69,7 @@ test("run -d with system.slice:tsrun:t1 and 32 MiB: the scope has MemoryMax, the
   assertNoUnit("tsrun-t1.scope", id);
 });
 
-test("update, pause/resume, ps, kill --all and delete work on the unit's cgroup; update goes through systemd", async () => {
+test("update, events --stats, pause/resume, ps, kill --all and delete work on the unit's cgroup; update goes through systemd", async () => {
   const id = h.id("life");
   const unit = `tsrun-${id}.scope`;
   const b = h.bundle({
@@ -80,6 +82,9 @@ test("update, pause/resume, ps, kill --all and delete work on the unit's cgroup;
   const dir = join(CG, "system.slice", unit);
   assert.equal(readFileSync(join(dir, "memory.max"), "utf8").trim(), String(48 << 20));
   assert.equal(readFileSync(join(dir, "cpu.max"), "utf8").trim(), "50000 100000");
+  const stats = JSON.parse(h.ok(["events", "--stats", id]).stdout) as { data: { memory: { usage: { limit: number } }; pids: { current: number } } };
+  assert.equal(stats.data.memory.usage.limit, 48 << 20, "events --stats reads the unit's cgroup");
+  assert.equal(stats.data.pids.current, 2);
   h.ok(["pause", id]);
   assert.equal(h.state(id).status, "paused");
   assert.equal(readFileSync(join(dir, "cgroup.freeze"), "utf8").trim(), "1");
@@ -167,4 +172,22 @@ test("containerd's shim with SystemdCgroup = true, its calls replayed on dist/ts
   shim("delete", id);
   assert.deepEqual(units(unit), [], "the scope is gone");
   rmSync(alone, { recursive: true, force: true });
+});
+
+test("containerd with SystemdCgroup: `ctr run --runc-systemd-cgroup` runs a container through tsrun in its scope", { timeout: 300_000 }, async () => {
+  const c = new Containerd();
+  try {
+    await c.start();
+    const img = buildImage(join(c.dir, "image.tar"));
+    const imp = await c.ctr(["images", "import", join(c.dir, "image.tar")]);
+    assert.equal(imp.code, 0, `ctr images import: ${imp.stderr}`);
+    const id = c.id("ctr");
+    const r = await c.ctr(["run", "--rm", ...c.runtimeFlags, "--runc-systemd-cgroup", "--cgroup", `system.slice:tsrun:${id}`, img, id,
+      "sh", "-c", "cat /proc/self/cgroup; exit 5"], { timeoutMs: 120_000 });
+    assert.equal(r.code, 5, `ctr run: ${r.stderr}\n${c.daemonLog()}`);
+    assert.equal(r.stdout, `0::/system.slice/tsrun-${id}.scope\n`);
+    assert.deepEqual(units(`tsrun-${id}.scope`), [], "the scope went with the task");
+  } finally {
+    await c.stop();
+  }
 });
