@@ -13,7 +13,8 @@ import * as fs from "node:fs";
 import type { UnitProperty } from "./systemd-props.js";
 
 export interface BusRequest { op: "start" | "set" | "stop"; socket: string; unit: string; props?: UnitProperty[]; timeoutMs: number }
-export type BusAnswer = { ok: true } | { ok: false; error: string };
+/** `connected: false`: the bus was never reached, so nothing was asked of systemd */
+export type BusAnswer = { ok: true } | { ok: false; error: string; connected: boolean };
 
 interface Msg { path?: string; destination?: string; interface?: string; member: string; signature?: string; body?: unknown[] }
 interface Bus {
@@ -41,13 +42,15 @@ function call(bus: Bus, m: Msg): Promise<unknown[]> {
   });
 }
 
+class ConnectError extends Error {}
+
 async function connect(socket: string): Promise<Bus> {
   const dbus = (await import("@homebridge/dbus-native")).default as unknown as { createClient(o: object): Bus };
   const bus = dbus.createClient({ socket });
   await new Promise<void>((resolve, reject) => {
     bus.connection.once("error", (e) => {
       const code = (e as NodeJS.ErrnoException)?.code ?? (e as Error)?.message ?? String(e);
-      reject(new Error(`--systemd-cgroup: cannot connect to the system bus (${socket}: ${code})`));
+      reject(new ConnectError(`--systemd-cgroup: cannot connect to the system bus (${socket}: ${code})`));
     });
     bus.connection.once("connect", () => resolve());
   });
@@ -116,7 +119,7 @@ export async function serve(): Promise<void> {
     await handle(JSON.parse(fs.readFileSync(0, "utf8")) as BusRequest);
     answer = { ok: true };
   } catch (e) {
-    answer = { ok: false, error: String((e as Error)?.message ?? e).split("\n")[0] };
+    answer = { ok: false, error: String((e as Error)?.message ?? e).split("\n")[0], connected: !(e instanceof ConnectError) };
   }
   fs.writeSync(1, JSON.stringify(answer) + "\n");
   process.exit(0);

@@ -14,6 +14,9 @@ import { systemBusSocket } from "./systemd-props.js";
 /** the env variable that makes this executable the D-Bus helper */
 export const BUS_HELPER_ENV = "TSRUN_SYSTEMD_BUS";
 
+/** the code of a TsrunError for a bus that was never reached (nothing was asked of systemd) */
+export const NOT_CONNECTED = "ENOTCONN";
+
 /** How long a job (start, stop) may take, as runc's 30 s. */
 export const JOB_TIMEOUT_MS = 30_000;
 
@@ -23,7 +26,7 @@ export function busSocket(env: NodeJS.ProcessEnv = process.env): string {
   try {
     if (!fs.statSync(socket).isSocket()) throw Object.assign(new Error("not a socket"), { code: "ENOTSOCK" });
   } catch (e) {
-    throw new TsrunError(`--systemd-cgroup: cannot connect to the system bus (${socket}: ${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    throw new TsrunError(`--systemd-cgroup: cannot connect to the system bus (${socket}: ${(e as NodeJS.ErrnoException).code ?? String(e)})`, NOT_CONNECTED);
   }
   return socket;
 }
@@ -34,11 +37,11 @@ function self(): string[] {
   return [process.execPath, process.getBuiltinModule("node:url").fileURLToPath(new URL("../main.js", import.meta.url))];
 }
 
-export type BusCall = (req: Omit<BusRequest, "socket" | "timeoutMs"> & { timeoutMs?: number }) => void;
+export type BusCall = (req: Omit<BusRequest, "socket" | "timeoutMs"> & { timeoutMs?: number; socket?: string }) => void;
 
 /** One D-Bus request, synchronously; throws the helper's one line. */
 export const busCall: BusCall = (req) => {
-  const full: BusRequest = { timeoutMs: JOB_TIMEOUT_MS, ...req, socket: busSocket() };
+  const full: BusRequest = { timeoutMs: JOB_TIMEOUT_MS, ...req, socket: req.socket ?? busSocket() };
   const [cmd, ...args] = self();
   const r = process.getBuiltinModule("node:child_process").spawnSync(cmd, args, {
     input: JSON.stringify(full), encoding: "utf8", stdio: ["pipe", "pipe", "pipe"],
@@ -53,5 +56,5 @@ export const busCall: BusCall = (req) => {
     const err = (r.stderr ?? "").trim().split("\n")[0];
     throw new TsrunError(`--systemd-cgroup: ${what}: D-Bus helper failed (${r.signal ?? `exit status ${r.status}`})${err ? `: ${err}` : ""}`);
   }
-  if (!answer.ok) throw new TsrunError(answer.error);
+  if (!answer.ok) throw new TsrunError(answer.error, answer.connected ? undefined : NOT_CONNECTED);
 };

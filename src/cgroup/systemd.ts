@@ -21,7 +21,8 @@ import type { CgroupStats } from "./stats.js";
 import type { LinuxResources } from "./types.js";
 import { parseProcDevices, resourceProperties, startProperties, type DeviceGroups } from "./systemd-props.js";
 import type { UnitName } from "./systemd-path.js";
-import { busCall, busSocket, type BusCall } from "./systemd-call.js";
+import { busCall, busSocket, NOT_CONNECTED, type BusCall } from "./systemd-call.js";
+import { TsrunError } from "../errors.js";
 
 /** What state.json keeps of the unit. */
 export interface SystemdUnit { unit: string; slice: string }
@@ -46,12 +47,15 @@ function deviceGroups(text?: string): DeviceGroups {
 export class SystemdManager implements CgroupManager {
   readonly joinsLate: boolean;
   private pending?: LinuxResources;
+  /** false while this create has not asked systemd for the unit (or the bus was never reached): nothing to stop */
+  private asked: boolean;
   private readonly bus: BusCall;
 
   /** `fresh`: a container being created (the unit is started by the first addProcess). */
   constructor(private readonly inner: CgroupManager, private readonly unit: SystemdUnit, private readonly id: string,
     fresh: boolean, private readonly o: SystemdOptions = {}) {
     this.joinsLate = fresh;
+    this.asked = !fresh;
     this.bus = o.bus ?? busCall;
     inner.paths.systemd = unit;
     if (fresh && !o.noSocketCheck) busSocket();       // one line, before anything is made
@@ -71,7 +75,14 @@ export class SystemdManager implements CgroupManager {
     const res = this.pending;
     this.pending = undefined;
     const u: UnitName = { ...this.unit, cgroup: "" };
-    this.bus({ op: "start", unit: this.unit.unit, props: [...startProperties(u, this.id, pid), ...resourceProperties(res, deviceGroups(this.o.procDevices))] });
+    const props = [...startProperties(u, this.id, pid), ...resourceProperties(res, deviceGroups(this.o.procDevices))];
+    this.asked = true;
+    try {
+      this.bus({ op: "start", unit: this.unit.unit, props });
+    } catch (e) {
+      if (e instanceof TsrunError && e.code === NOT_CONNECTED) this.asked = false;
+      throw e;
+    }
     // the unit's cgroup exists and holds pid: the files systemd has no property for, and v1
     // hierarchies systemd does not manage (a hybrid host), as the cgroupfs driver makes them
     this.inner.create(res);
@@ -85,7 +96,7 @@ export class SystemdManager implements CgroupManager {
   }
 
   destroy(): void {
-    this.bus({ op: "stop", unit: this.unit.unit });
+    if (this.asked) this.bus({ op: "stop", unit: this.unit.unit });
     this.inner.destroy();
   }
 

@@ -5,6 +5,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { chownSync, chmodSync, existsSync, mkdirSync, symlinkSync, writeFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
+import { spawnSync } from "node:child_process";
 import { Harness, requireRoot } from "../helpers/harness.js";
 import { baseConfig } from "../helpers/rootfs.js";
 
@@ -74,6 +75,15 @@ test("--systemd-cgroup without a system bus: one line naming the socket and the 
     const pure = existsSync("/sys/fs/cgroup/cgroup.controllers");
     assert.ok(!existsSync(join("/sys/fs/cgroup", pure ? "" : "pids", slice)), "no cgroup made for the slice either");
   }
+  // a socket nobody listens on: the D-Bus helper (this executable again) cannot connect, and says so in one line
+  const dead = join(h.tmp, "dead-bus");
+  const py = spawnSync("python3", ["-c", "import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])", dead]);
+  assert.equal(py.status, 0, String(py.stderr));
+  const deadId = h.id("sddead");
+  const r = h.run(["--systemd-cgroup", "run", "--bundle", h.bundle({}), deadId], { env: { ...process.env, DBUS_SYSTEM_BUS_ADDRESS: `unix:path=${dead}` } });
+  assert.equal(r.status, 1, r.stderr);
+  assert.equal(r.stderr, `--systemd-cgroup: cannot connect to the system bus (${dead}: ECONNREFUSED)\n`);
+  h.assertGone(deadId, `/system.slice/tsrun-${deadId}.scope`);
   const badId = h.id("sdbad");
   const bad = h.run(["--systemd-cgroup", "create", "--bundle", h.bundle({ linux: { ...(baseConfig().linux as object), cgroupsPath: "/not/systemd" } }), badId]);
   assert.equal(bad.status, 1);

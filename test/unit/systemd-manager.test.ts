@@ -11,7 +11,10 @@ import { join } from "node:path";
 import { SystemdManager } from "../../src/cgroup/systemd.js";
 import type { CgroupManager, CgroupPaths } from "../../src/cgroup/manager.js";
 import type { BusCall } from "../../src/cgroup/systemd-call.js";
-import { busSocket } from "../../src/cgroup/systemd-call.js";
+import { busSocket, busCall } from "../../src/cgroup/systemd-call.js";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { startProperties, resourceProperties } from "../../src/cgroup/systemd-props.js";
 import { unitFor } from "../../src/cgroup/systemd-path.js";
 import { emptyStats } from "../../src/cgroup/stats.js";
@@ -60,6 +63,23 @@ test("a unit systemd refuses fails create before any cgroup file is written", ()
   assert.deepEqual(calls, []);
 });
 
+test("create's cleanup stops the unit only when systemd was asked for it", () => {
+  for (const [why, fail, stops] of [
+    ["never started (create failed before the child joined)", undefined, false],
+    ["the bus was never reached", new TsrunError("--systemd-cgroup: cannot connect to the system bus (/b: ECONNREFUSED)", "ENOTCONN"), false],
+    ["systemd refused or timed out: a unit may exist", new TsrunError("--systemd-cgroup: StartTransientUnit tsrun-t1.scope: job timeout"), true],
+  ] as const) {
+    const { calls, inner } = recorder();
+    const bus: BusCall = (req) => { calls.push(`bus ${req.op}`); if (req.op === "start" && fail) throw fail; };
+    const m = new SystemdManager(inner, UNIT, "t1", true, { bus, procDevices: "", noSocketCheck: true });
+    m.create({});
+    if (fail) assert.throws(() => m.addProcess(1));
+    m.destroy();
+    assert.equal(calls.includes("bus stop"), stops, why);
+    assert.ok(calls.includes("fs destroy"), why);
+  }
+});
+
 test("bad resources are refused by create, before the unit exists", () => {
   const { calls, inner, bus } = recorder();
   const m = new SystemdManager(inner, UNIT, "t1", true, { bus, procDevices: "", noSocketCheck: true });
@@ -89,6 +109,21 @@ test("no system bus: one line naming the socket and the errno", () => {
     (e: unknown) => e instanceof TsrunError && e.message === "--systemd-cgroup: cannot connect to the system bus (/nonexistent/tsrun-bus: ENOENT)");
   assert.throws(() => busSocket({ DBUS_SYSTEM_BUS_ADDRESS: `unix:path=${repoRoot}/package.json` }),
     (e: unknown) => e instanceof TsrunError && e.message.endsWith("package.json: ENOTSOCK)"));
+});
+
+test("the D-Bus helper process (this engine, src/main.js): a socket nobody listens on is one line with the errno", () => {
+  const dir = mkdtempSync(join(tmpdir(), "tsrun-bus-"));
+  try {
+    const sock = join(dir, "bus");
+    // bound, never listening: connect(2) gets ECONNREFUSED
+    const py = spawnSync("python3", ["-c", "import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])", sock]);
+    assert.equal(py.status, 0, String(py.stderr));
+    assert.equal(busSocket({ DBUS_SYSTEM_BUS_ADDRESS: `unix:path=${sock}` }), sock);
+    assert.throws(() => busCall({ op: "stop", unit: "tsrun-x.scope", socket: sock, timeoutMs: 5000 }),
+      (e: unknown) => e instanceof TsrunError && e.message === `--systemd-cgroup: cannot connect to the system bus (${sock}: ECONNREFUSED)`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test("StartTransientUnit on the wire, as the D-Bus library marshals it (golden)", () => {
