@@ -14,7 +14,8 @@ import type { UnitProperty } from "./systemd-props.js";
 
 export interface BusRequest { op: "start" | "set" | "stop"; socket: string; unit: string; props?: UnitProperty[]; timeoutMs: number }
 /** `connected: false`: the bus was never reached, so nothing was asked of systemd */
-export type BusAnswer = { ok: true } | { ok: false; error: string; connected: boolean };
+/** `existed`: start found the unit already there (another container's cgroupsPath): nothing was started */
+export type BusAnswer = { ok: true; existed?: boolean } | { ok: false; error: string; connected: boolean };
 
 interface Msg { path?: string; destination?: string; interface?: string; member: string; signature?: string; body?: unknown[] }
 interface Bus {
@@ -26,6 +27,7 @@ interface Bus {
 
 const SD = { destination: "org.freedesktop.systemd1", path: "/org/freedesktop/systemd1", interface: "org.freedesktop.systemd1.Manager" };
 const NO_SUCH_UNIT = "org.freedesktop.systemd1.NoSuchUnit";
+const UNIT_EXISTS = "org.freedesktop.systemd1.UnitExists";
 
 class BusError extends Error {
   constructor(readonly dbusName: string, message: string) { super(message); }
@@ -77,13 +79,19 @@ async function withJob(bus: Bus, what: string, unit: string, timeoutMs: number, 
   if (result !== "done") throw new Error(`--systemd-cgroup: ${what} ${unit}: job ${result}${result === "failed" ? " (journalctl -u " + unit + " tells why)" : ""}`);
 }
 
-export async function handle(req: BusRequest): Promise<void> {
+export async function handle(req: BusRequest): Promise<{ existed?: boolean }> {
   const bus = await connect(req.socket);
   try {
     const { unit, props = [], timeoutMs } = req;
     if (req.op === "start") {
-      await withJob(bus, "StartTransientUnit", unit, timeoutMs, () =>
-        call(bus, { ...SD, member: "StartTransientUnit", signature: "ssa(sv)a(sa(sv))", body: [unit, "replace", props, []] }));
+      try {
+        await withJob(bus, "StartTransientUnit", unit, timeoutMs, () =>
+          call(bus, { ...SD, member: "StartTransientUnit", signature: "ssa(sv)a(sa(sv))", body: [unit, "replace", props, []] }));
+      } catch (e) {
+        // runc's behaviour: a unit that already exists is joined (through cgroupfs), not an error
+        if (e instanceof BusError && e.dbusName === UNIT_EXISTS) return { existed: true };
+        throw e;
+      }
     } else if (req.op === "set") {
       await call(bus, { ...SD, member: "SetUnitProperties", signature: "sba(sv)", body: [unit, true, props] });
     } else {
@@ -104,6 +112,7 @@ export async function handle(req: BusRequest): Promise<void> {
         await new Promise((r) => setTimeout(r, 20));
       }
     }
+    return {};
   } catch (e) {
     if (e instanceof BusError) throw new Error(`--systemd-cgroup: ${req.op === "start" ? "StartTransientUnit" : req.op === "set" ? "SetUnitProperties" : "StopUnit"} ${req.unit}: ${e.dbusName ? e.dbusName + ": " : ""}${e.message}`);
     throw e;
@@ -116,8 +125,7 @@ export async function handle(req: BusRequest): Promise<void> {
 export async function serve(): Promise<void> {
   let answer: BusAnswer;
   try {
-    await handle(JSON.parse(fs.readFileSync(0, "utf8")) as BusRequest);
-    answer = { ok: true };
+    answer = { ok: true, ...(await handle(JSON.parse(fs.readFileSync(0, "utf8")) as BusRequest)) };
   } catch (e) {
     answer = { ok: false, error: String((e as Error)?.message ?? e).split("\n")[0], connected: !(e instanceof ConnectError) };
   }

@@ -37,7 +37,8 @@ function self(): string[] {
   return [process.execPath, process.getBuiltinModule("node:url").fileURLToPath(new URL("../main.js", import.meta.url))];
 }
 
-export type BusCall = (req: Omit<BusRequest, "socket" | "timeoutMs"> & { timeoutMs?: number; socket?: string }) => void;
+/** existed: start found the unit already there (and started nothing) */
+export type BusCall = (req: Omit<BusRequest, "socket" | "timeoutMs"> & { timeoutMs?: number; socket?: string }) => { existed?: boolean };
 
 /** One D-Bus request, synchronously; throws the helper's one line. */
 export const busCall: BusCall = (req) => {
@@ -57,4 +58,5 @@ export const busCall: BusCall = (req) => {
     throw new TsrunError(`--systemd-cgroup: ${what}: D-Bus helper failed (${r.signal ?? `exit status ${r.status}`})${err ? `: ${err}` : ""}`);
   }
   if (!answer.ok) throw new TsrunError(answer.error, answer.connected ? undefined : NOT_CONNECTED);
+  return { existed: answer.existed };
 };

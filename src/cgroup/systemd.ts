@@ -13,6 +13,8 @@
  *   the cgroupfs manager writes every resource to the unit's cgroup (runc's Set after Apply).
  * - apply() (update) sets the properties with SetUnitProperties, then the files.
  * - destroy() stops the unit and waits until it is gone, then removes what is left.
+ * - A unit that already exists (two containers, one cgroupsPath) is joined through cgroupfs, as runc
+ *   does; the cgroupfs driver shares a cgroup the same way, with the same "not empty" warning.
  * The D-Bus calls are synchronous through a helper process (src/cgroup/systemd-call.ts).
  */
 import * as fs from "node:fs";
@@ -77,11 +79,20 @@ export class SystemdManager implements CgroupManager {
     const u: UnitName = { ...this.unit, cgroup: "" };
     const props = [...startProperties(u, this.id, pid), ...resourceProperties(res, deviceGroups(this.o.procDevices))];
     this.asked = true;
+    let existed: boolean | undefined;
     try {
-      this.bus({ op: "start", unit: this.unit.unit, props });
+      existed = this.bus({ op: "start", unit: this.unit.unit, props }).existed;
     } catch (e) {
       if (e instanceof TsrunError && e.code === NOT_CONNECTED) this.asked = false;
       throw e;
+    }
+    if (existed) {
+      // another container's unit (the same cgroupsPath): joined through cgroupfs, as runc does;
+      // a failed create leaves it to its owner
+      this.asked = false;
+      this.inner.create(res);
+      this.inner.addProcess(pid, { v2: true });
+      return;
     }
     // the unit's cgroup exists and holds pid: the files systemd has no property for, and v1
     // hierarchies systemd does not manage (a hybrid host), as the cgroupfs driver makes them

@@ -33,7 +33,7 @@ function recorder() {
     state: () => "thawed", pids: () => [7], killAll: (s) => { calls.push(`fs killAll ${s}`); },
     destroy: () => { calls.push("fs destroy"); }, stats: () => emptyStats(), oomCount: () => 0,
   };
-  const bus: BusCall = (req) => { calls.push(`bus ${req.op} ${req.unit} ${JSON.stringify(req.props ?? [])}`); };
+  const bus: BusCall = (req) => { calls.push(`bus ${req.op} ${req.unit} ${JSON.stringify(req.props ?? [])}`); return {}; };
   return { calls, inner, bus };
 }
 const UNIT = { unit: "tsrun-t1.scope", slice: "system.slice" };
@@ -63,6 +63,16 @@ test("a unit systemd refuses fails create before any cgroup file is written", ()
   assert.deepEqual(calls, []);
 });
 
+test("a unit that already exists is joined through cgroupfs (runc's way), and create's cleanup leaves it alone", () => {
+  const { calls, inner } = recorder();
+  const bus: BusCall = (req) => { calls.push(`bus ${req.op}`); return { existed: req.op === "start" }; };
+  const m = new SystemdManager(inner, UNIT, "t2", true, { bus, procDevices: "", noSocketCheck: true });
+  m.create({ pids: { limit: 5 } });
+  m.addProcess(77);
+  m.destroy();
+  assert.deepEqual(calls, ["bus start", 'fs create {"pids":{"limit":5}}', 'fs addProcess 77 {"v2":true}', "fs destroy"]);
+});
+
 test("create's cleanup stops the unit only when systemd was asked for it", () => {
   for (const [why, fail, stops] of [
     ["never started (create failed before the child joined)", undefined, false],
@@ -70,7 +80,7 @@ test("create's cleanup stops the unit only when systemd was asked for it", () =>
     ["systemd refused or timed out: a unit may exist", new TsrunError("--systemd-cgroup: StartTransientUnit tsrun-t1.scope: job timeout"), true],
   ] as const) {
     const { calls, inner } = recorder();
-    const bus: BusCall = (req) => { calls.push(`bus ${req.op}`); if (req.op === "start" && fail) throw fail; };
+    const bus: BusCall = (req) => { calls.push(`bus ${req.op}`); if (req.op === "start" && fail) throw fail; return {}; };
     const m = new SystemdManager(inner, UNIT, "t1", true, { bus, procDevices: "", noSocketCheck: true });
     m.create({});
     if (fail) assert.throws(() => m.addProcess(1));

@@ -191,3 +191,18 @@ test("containerd with SystemdCgroup: `ctr run --runc-systemd-cgroup` runs a cont
     await c.stop();
   }
 });
+
+test("two containers with one cgroupsPath: the second joins the first's scope, as runc does, with the not-empty warning", () => {
+  const [a, b2] = [h.id("sha"), h.id("shb")];
+  const unit = `tsrun-shared${process.pid}.scope`;
+  const b = h.bundle({ process: { args: ["/bin/sh", "-c", "exec sleep 1000"] }, linux: { cgroupsPath: `system.slice:tsrun:shared${process.pid}` } }, { busybox: true });
+  h.ok(["--systemd-cgroup", "run", "-d", "--bundle", b, a]);
+  const second = h.ok(["--systemd-cgroup", "run", "-d", "--bundle", b, b2]);
+  assert.match(second.stderr, /container's cgroup is not empty: 1 process\(es\) found/);
+  const procs = readFileSync(join(CG, "system.slice", unit, "cgroup.procs"), "utf8").trim().split("\n").map(Number).sort();
+  assert.deepEqual(procs, [h.state(a).pid, h.state(b2).pid].sort());
+  h.ok(["delete", "-f", b2]);
+  h.run(["delete", "-f", a]);
+  assertNoUnit(unit, a);
+  assert.ok(!existsSync(join(h.root, b2)));
+});
