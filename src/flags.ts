@@ -30,7 +30,7 @@ export const GLOBAL_FLAGS: readonly Flag[] = [
   { long: "--log", value: "file", help: "log file for errors (containerd reads it)" },
   { long: "--log-format", value: "format", choices: ["text", "json"], default: "text", help: "log format" },
   { long: "--debug", help: "enable debug logging" },
-  { long: "--systemd-cgroup", help: "cgroupsPath is slice:prefix:name (made where systemd puts that unit)" },
+  { long: "--systemd-cgroup", help: "use systemd for cgroups: cgroupsPath is slice:prefix:name, the container a transient scope (over D-Bus)" },
   { long: "--rootless", value: "value", default: "auto", help: "ignored: tsrun decides from the euid" },
   { long: "--criu", value: "path", help: "the criu binary for checkpoint and restore (default: criu, found on PATH)" },
 ];

@@ -21,6 +21,7 @@ import * as sc from "./stats-collect.js";
 import { type CgroupProbe, type CgroupWrite, type LinuxResources, emptyProbe } from "./types.js";
 import { V1Driver } from "./v1.js";
 import { V2Driver, type DeviceFilterAttach } from "./v2.js";
+import { SystemdManager, type SystemdUnit } from "./systemd.js";
 
 export type { LinuxResources } from "./types.js";
 export type { CgroupStats } from "./stats.js";
@@ -32,10 +33,14 @@ export interface CgroupPaths {
   v1?: Record<string, string>;
   /** directories tsrun made (leaf included), parents first: destroy removes the empty ones */
   created?: string[];
+  /** the systemd driver's unit (src/cgroup/systemd.ts): its presence picks that driver on load */
+  systemd?: SystemdUnit;
 }
 
 export interface CgroupManager {
   readonly paths: CgroupPaths;
+  /** true: the cgroup exists only once addProcess placed the new child (systemd makes it): no CLONE_INTO_CGROUP */
+  readonly joinsLate?: boolean;
   create(resources?: LinuxResources): void;
   /** `v2: false` when clone3(CLONE_INTO_CGROUP) already placed the process in paths.v2 */
   addProcess(pid: number, opts?: { v2?: boolean }): void;
@@ -70,6 +75,8 @@ export interface NewOptions extends LoadOptions {
   mountinfo?: string;
   /** test: /proc/self/cgroup text, for a relative cgroupsPath */
   selfCgroup?: string;
+  /** the systemd driver: this unit (cgroupsPath is then its cgroup, src/cgroup/systemd-props.ts unitFor) */
+  systemd?: SystemdUnit;
 }
 
 /** A resource group and the controller that implements it under each driver. */
@@ -343,9 +350,11 @@ export function newCgroupManager(opts: NewOptions): CgroupManager {
     mnt1[c] = p.mountpoint;
   }
   if (Object.keys(v1).length) paths.v1 = v1;
-  return new Manager(paths, opts, { v2: r.v2?.mountpoint, v1: mnt1 });
+  const m = new Manager(paths, opts, { v2: r.v2?.mountpoint, v1: mnt1 });
+  return opts.systemd ? new SystemdManager(m, opts.systemd, opts.id, true) : m;
 }
 
 export function loadCgroupManager(paths: CgroupPaths, opts: LoadOptions = {}): CgroupManager {
-  return new Manager(paths ?? {}, opts);
+  const m = new Manager(paths ?? {}, opts);
+  return paths?.systemd ? new SystemdManager(m, paths.systemd, "", false) : m;
 }

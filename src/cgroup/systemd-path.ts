@@ -1,11 +1,12 @@
 /**
  * `--systemd-cgroup` (podman with cgroup_manager = "systemd", containerd with SystemdCgroup):
- * linux.cgroupsPath is then "slice:prefix:name". tsrun does not talk to systemd over D-Bus; it
- * creates the cgroup where systemd would put that unit, with the cgroupfs driver:
- *   "machine.slice:libpod:ID"  ->  /machine.slice/libpod-ID.scope
- *   "a-b.slice:p:n"            ->  /a.slice/a-b.slice/p-n.scope
- *   ":tsrun:ID" or no path     ->  /system.slice/tsrun-ID.scope
- * Pure functions; the driver is chosen per Runtime (src/context.ts: systemdCgroup).
+ * linux.cgroupsPath is then "slice:prefix:name", the unit systemd makes (src/cgroup/systemd.ts)
+ * and where its cgroup is:
+ *   "machine.slice:libpod:ID"  ->  libpod-ID.scope in machine.slice: /machine.slice/libpod-ID.scope
+ *   "a-b.slice:p:n"            ->  p-n.scope in a-b.slice: /a.slice/a-b.slice/p-n.scope
+ *   ":tsrun:ID" or no path     ->  tsrun-ID.scope in system.slice: /system.slice/tsrun-ID.scope
+ * The driver is chosen per Runtime (src/context.ts: systemdCgroup), or by a cgroupsPath of that
+ * form. Pure functions.
  */
 import { TsrunError } from "../errors.js";
 
@@ -27,19 +28,23 @@ export function expandSlice(slice: string, whole: string): string {
   return path;
 }
 
-/** The cgroupfs path for a systemd cgroupsPath (see the header). */
-export function systemdCgroupPath(cgroupsPath: string | undefined, id: string): string {
+/** The unit of a container: its slice, its scope's name, and the scope's cgroup path. */
+export interface UnitName { slice: string; unit: string; cgroup: string }
+
+/** "slice:prefix:name": three fields, no "/" (a cgroupfs path never has this form). */
+export function isSystemdPath(cgroupsPath: string | undefined): boolean {
+  return !!cgroupsPath && /^[^/:]*:[^/:]*:[^/:]+$/.test(cgroupsPath);
+}
+
+export function unitFor(cgroupsPath: string | undefined, id: string): UnitName {
   const p = cgroupsPath || `:tsrun:${id}`;
   const parts = p.split(":");
   if (parts.length !== 3) throw bad(p, "expected three fields separated by ':'");
-  const [slice, prefix, name] = parts;
-  if (!name || name.includes("/") || prefix.includes("/")) throw bad(p, "the unit name must be one path component");
-  const parent = expandSlice(slice || "system.slice", p);
-  if (name.endsWith(".slice")) return expandSlice(name, p) || "/";
-  return `${parent}/${prefix ? `${prefix}-` : ""}${name}.scope`;
-}
-
-/** linux.cgroupsPath as the cgroupfs driver should see it, under the systemd driver or not. */
-export function cgroupsPathFor(cgroupsPath: string | undefined, id: string, systemd: boolean): string | undefined {
-  return systemd ? systemdCgroupPath(cgroupsPath, id) : cgroupsPath;
+  const [s, prefix, name] = parts;
+  if (!name || /[/\\\s]/.test(name) || /[/\\\s]/.test(prefix)) throw bad(p, "the unit name must be one path component");
+  if (name.endsWith(".slice")) throw bad(p, "a slice as the container's own unit is not supported (a scope is made)");
+  const slice = s || "system.slice";
+  const parent = expandSlice(slice, p);
+  const unit = `${prefix ? `${prefix}-` : ""}${name}.scope`;
+  return { slice, unit, cgroup: `${parent}/${unit}` };
 }

@@ -6,6 +6,7 @@ import { SPEC_VERSION_MIN, SPEC_VERSION_MAX } from "../version.js";
 import { HOOK_KINDS } from "../hooks.js";
 import { seccompFeatures, seccompFeatureAnnotations } from "../seccomp/tables.js";
 import { COMMANDS } from "../flags.js";
+import { RESOURCE_PROPERTIES } from "../cgroup/systemd-props.js";
 
 /** checkpoint and restore are commands of the table (they drive criu, found when they run) */
 const checkpointEnabled = (): boolean => "checkpoint" in COMMANDS && "restore" in COMMANDS;
@@ -19,7 +20,7 @@ export function features(): Record<string, unknown> {
     linux: {
       namespaces: Object.keys(NAMESPACES),
       capabilities: [...CAPABILITIES],
-      cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: true },
+      cgroup: { v1: true, v2: true, systemd: true, systemdUser: false, rdma: true },
       seccomp: seccompFeatures(),
       apparmor: { enabled: false },
       selinux: { enabled: false },
@@ -28,6 +29,8 @@ export function features(): Record<string, unknown> {
     annotations: sortedKeys({
       ...seccompFeatureAnnotations(),
       "io.github.tsrun.version": "0.1.0",
+      // the systemd driver: the unit properties linux.resources become (the rest is written to the unit's cgroup)
+      "io.github.tsrun.systemd.properties": RESOURCE_PROPERTIES.join(","),
       "org.opencontainers.runc.checkpoint.enabled": String(checkpointEnabled()),
     }),
   };

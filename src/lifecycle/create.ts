@@ -24,7 +24,7 @@ import { hasOwnMountNs } from "../plan/no-mountns.js";
 import { mountPointIn, detachContainerRoot } from "../host-mounts.js";
 import { reopenDevNullStdio } from "../sys/devnull.js";
 import { cgroupMountView } from "../plan/cgroup-view.js";
-import { cgroupsPathFor } from "../cgroup/systemd-path.js";
+import { isSystemdPath, unitFor } from "../cgroup/systemd-path.js";
 import { frozenAt } from "../cgroup/frozen.js";
 import { writePidFile } from "../pidfile.js";
 import { parsePreserveFds } from "./preserve-fds.js";
@@ -95,7 +95,8 @@ function createWith(ctx: Ctx, id: string, opts: CreateOptions, spec: Spec, bundl
     host: hostView(spec),                           // bind sources as they are on the host (src/bind-reach.ts)
   };
   // cgroupsPath is checked before anything exists
-  const cg = newCg(ctx, { cgroupsPath: cgroupsPathFor(spec.linux?.cgroupsPath, id, ctx.systemdCgroup), id, beforeMkdir: (d) => recordParent(d), onMkdir: (d) => { if (!isLeaf(d)) fault("create-after-cgroup-parent"); } });
+  const unit = ctx.systemdCgroup || isSystemdPath(spec.linux?.cgroupsPath) ? unitFor(spec.linux?.cgroupsPath, id) : undefined;
+  const cg = newCg(ctx, { cgroupsPath: unit?.cgroup ?? spec.linux?.cgroupsPath, systemd: unit && { unit: unit.unit, slice: unit.slice }, id, beforeMkdir: (d) => recordParent(d), onMkdir: (d) => { if (!isLeaf(d)) fault("create-after-cgroup-parent"); } });
   // runc's check, before anything is made: init would join a frozen cgroup and never report back
   const frozen = frozenAt(cg.paths);
   if (frozen !== undefined) throw frozenError(frozen);
@@ -131,7 +132,7 @@ function createWith(ctx: Ctx, id: string, opts: CreateOptions, spec: Spec, bundl
     fs.chmodSync(h.fifoPath, 0o622);                // not the umask's: init may have dropped to another uid
     fault("create-after-fifo");
     let cgFd = -1;
-    if (cg.paths.v2) {
+    if (cg.paths.v2 && !cg.joinsLate) {
       try { cgFd = fs.openSync(cg.paths.v2, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY); } catch (e) { throw sysError("open", cg.paths.v2, e); }
     }
     // a fresh open of the state dir for the child: h.dirFd carries our flock, which init must not inherit

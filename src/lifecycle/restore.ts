@@ -16,7 +16,7 @@ import { validateId } from "../state/ids.js";
 import type { ContainerState } from "../state/store.js";
 import { readProcStat } from "../state/proc.js";
 import { load, newCg, destroy } from "./container.js";
-import { cgroupsPathFor } from "../cgroup/systemd-path.js";
+import { isSystemdPath } from "../cgroup/systemd-path.js";
 import { parseMountinfo } from "../cgroup/mountinfo.js";
 import { restoreArgv } from "../criu/argv.js";
 import { usableCriu, runCriu } from "../criu/binary.js";
@@ -64,12 +64,14 @@ export async function restoreContainer(ctx: Ctx, id: string, o: RestoreOptions):
   if (dtext !== undefined) {
     try { descriptors = parseDescriptors(dtext); } catch { throw new TsrunError(`restore: \`${join(imagePath, DESCRIPTORS)}\`: not a list of descriptors`); }
   }
+  // criu places the restored tree with --cgroup-root; a transient unit needs a pid before it exists
+  if (ctx.systemdCgroup || isSystemdPath(spec.linux?.cgroupsPath)) throw new TsrunError("restore: the systemd cgroup driver (--systemd-cgroup, a slice:prefix:name cgroupsPath) is not supported by restore");
   const joined = joinedNamespaces(spec, "restore");
   const workPath = o.workPath ? ensureDir(resolve(o.workPath)) : imagePath;
   replaceStopped(ctx, id);
   readableInUserns(spec, imagePath);
 
-  const cg = newCg(ctx, { cgroupsPath: cgroupsPathFor(spec.linux?.cgroupsPath, id, ctx.systemdCgroup), id });
+  const cg = newCg(ctx, { cgroupsPath: spec.linux?.cgroupsPath, id });
   const h = ctx.store().create(id);
   const st: ContainerState = {
     ociVersion: spec.ociVersion, id, pid: 0, bundle, rootfs, created: new Date().toISOString(),

@@ -13,6 +13,8 @@ import { mapV1, mapV1DevicesFromSpec } from "../cgroup/resources-v1.js";
 import { mapV2 } from "../cgroup/resources-v2.js";
 import { normalizeDeviceRules, v1DeviceLine } from "../cgroup/devices.js";
 import { emptyProbe, type CgroupWrite } from "../cgroup/types.js";
+import { parseProcDevices, resourceProperties } from "../cgroup/systemd-props.js";
+import { unitFor } from "../cgroup/systemd-path.js";
 
 export type FieldValue = string | number | string[];
 export interface ExplainedOp {
@@ -31,11 +33,25 @@ export interface Explained {
   namespaces: { clone: string[]; unshare: string[] };
   planFlags: string[];
   ops: ExplainedOp[];
-  cgroup: { version: "v1" | "v2"; path: string; writes: Array<{ controller: string; file: string; value: string }> };
+  cgroup: {
+    version: "v1" | "v2"; path: string; writes: Array<{ controller: string; file: string; value: string }>;
+    /** the systemd driver: the transient unit create asks for and its resource properties */
+    systemd?: { unit: string; slice: string; properties: Array<{ name: string; value: unknown }> };
+  };
   hooks: ExplainedHook[];
   warnings: string[];
 }
-export interface ExplainOptions extends InitOptions { cgroupVersion: "v1" | "v2" }
+export interface ExplainOptions extends InitOptions {
+  cgroupVersion: "v1" | "v2";
+  /** the systemd driver is used (--systemd-cgroup or a slice:prefix:name path); /proc/devices for DeviceAllow */
+  systemd?: { procDevices: string };
+}
+
+function systemdUnit(spec: Spec, procDevices: string): NonNullable<Explained["cgroup"]["systemd"]> {
+  const u = unitFor(spec.linux?.cgroupsPath, "<container-id>");
+  const properties = resourceProperties(spec.linux?.resources ?? {}, parseProcDevices(procDevices)).map(([name, [, value]]) => ({ name, value }));
+  return { unit: u.unit, slice: u.slice, properties };
+}
 
 const names = (table: Record<string, number>, v: bigint | number): string[] =>
   Object.entries(table).filter(([, bit]) => (BigInt(v) & BigInt(bit)) !== 0n).map(([k]) => k);
@@ -91,6 +107,7 @@ export function explain(spec: Spec, opts: ExplainOptions): Explained {
     cgroup: {
       version: opts.cgroupVersion, path: spec.linux?.cgroupsPath || "(nested under the caller's cgroup)",
       writes: cgroupWrites(spec, opts.cgroupVersion).map(({ controller, file, value }) => ({ controller, file, value })),
+      ...(opts.systemd ? { systemd: systemdUnit(spec, opts.systemd.procDevices) } : {}),
     },
     hooks, warnings: plan.warnings,
   };
@@ -113,6 +130,11 @@ export function explainText(e: Explained): string {
   }
   out.push("", `cgroup ${e.cgroup.version} ${e.cgroup.path} (${e.cgroup.writes.length} writes, from linux.resources):`);
   for (const c of e.cgroup.writes) out.push(`  ${c.file} = ${c.value}`);
+  const sd = e.cgroup.systemd;
+  if (sd) {
+    out.push("", `systemd: transient unit ${sd.unit} in ${sd.slice}, Delegate=yes (${sd.properties.length} resource properties):`);
+    for (const p of sd.properties) out.push(`  ${p.name}=${JSON.stringify(p.value)}`);
+  }
   out.push("", `hooks (${e.hooks.length}):`);
   for (const hk of e.hooks) out.push(`  ${hk.where} ${JSON.stringify(hk.path)} ${show(hk.args)}${hk.timeout !== undefined ? ` timeout=${hk.timeout}s` : ""}: ${hk.runs}`);
   if (e.warnings.length) out.push("", "warnings:", ...e.warnings.map((x) => `  ${x}`));

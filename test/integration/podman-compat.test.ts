@@ -1,10 +1,11 @@
 // What podman's configs and calls rely on: tmpfs with "tmpcopyup" (podman --read-only, --tmpfs), a
 // "cgroup" mount that shows the container's own cgroups (v1/hybrid hosts, as runc does), and
-// --systemd-cgroup with a "slice:prefix:name" cgroupsPath.
+// --systemd-cgroup on a host without systemd (the driver itself is tested in the VM_SYSTEMD=1 guest, test/vm/systemd.test.ts).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { chownSync, chmodSync, existsSync, mkdirSync, symlinkSync, writeFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
+import { spawnSync } from "node:child_process";
 import { Harness, requireRoot } from "../helpers/harness.js";
 import { baseConfig } from "../helpers/rootfs.js";
 
@@ -61,18 +62,28 @@ test("the cgroup mount shows the container's own cgroups and limits, read-only",
   if (!pureV2) assert.ok(readdirSync("/sys/fs/cgroup/pids").length > 0);
 });
 
-test("--systemd-cgroup: slice:prefix:name puts the container where systemd would, and delete removes it", () => {
+test("--systemd-cgroup without a system bus: one line naming the socket and the errno, nothing made (no silent cgroupfs)", () => {
   const slice = `tsrunit${process.pid}.slice`;
-  const id = h.id("sd");
-  const b = h.bundle({
-    linux: { ...(baseConfig().linux as object), cgroupsPath: `${slice}:s7b:${id}` },
-    process: { args: ["/bin/sh", "-c", "grep ':pids:' /proc/self/cgroup || grep '^0::' /proc/self/cgroup"] },
-  }, { busybox: true });
-  const r = h.run(["--systemd-cgroup", "run", "--bundle", b, id]);
-  assert.equal(r.status, 0, r.stderr);
-  assert.ok(r.stdout.trim().endsWith(`/${slice}/s7b-${id}.scope`), r.stdout);
-  const pure = existsSync("/sys/fs/cgroup/cgroup.controllers");
-  assert.ok(!existsSync(join("/sys/fs/cgroup", pure ? "" : "pids", slice)), "the slice tsrun made is gone after delete");
+  const noBus = join(h.tmp, "no-system-bus");
+  for (const [flags, cgroupsPath] of [[["--systemd-cgroup"], `${slice}:s7b:x`], [[], `${slice}:s7b:x`]] as const) {
+    const id = h.id("sd");
+    const b = h.bundle({ linux: { ...(baseConfig().linux as object), cgroupsPath } });
+    const r = h.run([...flags, "run", "--bundle", b, id], { env: { ...process.env, DBUS_SYSTEM_BUS_ADDRESS: `unix:path=${noBus}` } });
+    assert.equal(r.status, 1, `${flags.join(" ") || "slice:prefix:name alone picks the systemd driver"}: ${r.stderr}`);
+    assert.match(r.stderr, new RegExp(`^[^\\n]*--systemd-cgroup: cannot connect to the system bus \\(${noBus}: ENOENT\\)\\n$`));
+    h.assertGone(id);
+    const pure = existsSync("/sys/fs/cgroup/cgroup.controllers");
+    assert.ok(!existsSync(join("/sys/fs/cgroup", pure ? "" : "pids", slice)), "no cgroup made for the slice either");
+  }
+  // a socket nobody listens on: the D-Bus helper (this executable again) cannot connect, and says so in one line
+  const dead = join(h.tmp, "dead-bus");
+  const py = spawnSync("python3", ["-c", "import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])", dead]);
+  assert.equal(py.status, 0, String(py.stderr));
+  const deadId = h.id("sddead");
+  const r = h.run(["--systemd-cgroup", "run", "--bundle", h.bundle({}), deadId], { env: { ...process.env, DBUS_SYSTEM_BUS_ADDRESS: `unix:path=${dead}` } });
+  assert.equal(r.status, 1, r.stderr);
+  assert.equal(r.stderr, `--systemd-cgroup: cannot connect to the system bus (${dead}: ECONNREFUSED)\n`);
+  h.assertGone(deadId, `/system.slice/tsrun-${deadId}.scope`);
   const badId = h.id("sdbad");
   const bad = h.run(["--systemd-cgroup", "create", "--bundle", h.bundle({ linux: { ...(baseConfig().linux as object), cgroupsPath: "/not/systemd" } }), badId]);
   assert.equal(bad.status, 1);

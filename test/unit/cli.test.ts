@@ -54,6 +54,9 @@ test("features is JSON in runc's shape, derived from tsrun's tables", () => {
   assert.ok(f.mountOptions.includes("rbind") && f.mountOptions.includes("nosymfollow"));
   assert.deepEqual(f.linux.namespaces.sort(), ["cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts"]);
   assert.ok(f.linux.capabilities.includes("CAP_SYS_ADMIN"));
+  assert.deepEqual(f.linux.cgroup, { v1: true, v2: true, systemd: true, systemdUser: false, rdma: true }, "the systemd driver (--systemd-cgroup)");
+  assert.equal(f.annotations["io.github.tsrun.systemd.properties"],
+    "MemoryMax,MemoryLow,MemorySwapMax,CPUWeight,CPUQuotaPerSecUSec,CPUQuotaPeriodUSec,AllowedCPUs,AllowedMemoryNodes,TasksMax,IOWeight,DevicePolicy,DeviceAllow");
   // checkpoint and restore are commands (they check criu when they run), as runc's features says
   assert.equal(f.annotations["org.opencontainers.runc.checkpoint.enabled"], "true");
 });

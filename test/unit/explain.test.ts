@@ -87,3 +87,15 @@ test("explain shows what create does with a bind source the user namespace's roo
   assert.match(lines, /HOOK_SYNC/, `the mount waits for the host-side helper, as create plans it:\n${lines}`);
   assert.doesNotMatch(lines, / MOUNT +mounts/, "no bind from inside the namespace, which would fail with EACCES");
 });
+
+test("explain under the systemd driver names the transient unit and the properties create would send", () => {
+  const s = spec();
+  s.linux = { ...s.linux, cgroupsPath: "machine.slice:libpod:abc" };
+  const e = explain(s, { ...opts("v2"), systemd: { procDevices: "Character devices:\n136 pts\n" } });
+  assert.equal(e.cgroup.systemd?.unit, "libpod-abc.scope");
+  assert.equal(e.cgroup.systemd?.slice, "machine.slice");
+  const text = explainText(e);
+  assert.match(text, /^systemd: transient unit libpod-abc\.scope in machine\.slice, Delegate=yes \(\d+ resource properties\):$/m);
+  assert.match(text, /^ {2}CPUWeight="100"$/m, "cpu.shares 1024, as the cgroupfs driver converts it");
+  assert.equal(explain(spec(), opts("v2")).cgroup.systemd, undefined, "the cgroupfs driver: no unit");
+});

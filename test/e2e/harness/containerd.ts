@@ -106,7 +106,7 @@ function criConfig(sandboxImage: string, runcRoot: string): string[] {
     `  ${cri}.containerd.runtimes.tsrun.options]`,
     `    BinaryName = ${JSON.stringify(TSRUN)}`,
     `    Root = ${JSON.stringify(runcRoot)}`,
-    "    SystemdCgroup = false",
+    "    SystemdCgroup = false        # README says true for systemd nodes; this host has no systemd (test/vm/systemd.test.ts covers true)",
   ];
 }
 
