@@ -10,7 +10,7 @@ import { validateId } from "../state/ids.js";
 import type { ContainerState, Handle } from "../state/store.js";
 import { checkHookPaths } from "../hooks.js";
 import { newCg } from "./container.js";
-import { hostRootIds } from "../userns.js";
+import { checkRootlessEuid, hostRootIds } from "../userns.js";
 import { openStdioPipes, closeChildEnds, closeStdioPipes, type StdioPipes } from "./stdio-relay.js";
 import { openConsole, closeFd, listenFds } from "./foreground.js";
 import { checkLsm } from "../plan/lsm.js";
@@ -58,6 +58,7 @@ export function createContainer(ctx: Ctx, id: string, opts: CreateOptions): Crea
   mark("create: command loaded");
   const spec = loadSpec(bundle);
   mark("create: config.json read and validated");
+  if (process.geteuid!() !== 0) checkRootlessEuid(spec);    // runc's rootless checks, in its words
   const listen = listenFds();
   const preserveFds = listen + parsePreserveFds(opts.preserveFds);
   if (preserveFds > 0) { const sys = ctx.sys(); checkPassedFds((fd) => sys.fdFlags(fd), preserveFds, listen); }
@@ -95,7 +96,7 @@ function createWith(ctx: Ctx, id: string, opts: CreateOptions, spec: Spec, bundl
     host: hostView(spec),                           // bind sources as they are on the host (src/bind-reach.ts)
   };
   // cgroupsPath is checked before anything exists
-  const cg = newCg(ctx, { cgroupsPath: cgroupsPathFor(spec.linux?.cgroupsPath, id, ctx.systemdCgroup), id, beforeMkdir: (d) => recordParent(d), onMkdir: (d) => { if (!isLeaf(d)) fault("create-after-cgroup-parent"); } });
+  const cg = newCg(ctx, { cgroupsPath: cgroupsPathFor(spec.linux?.cgroupsPath, id, ctx.systemdCgroup), id, resources: spec.linux?.resources, beforeMkdir: (d) => recordParent(d), onMkdir: (d) => { if (!isLeaf(d)) fault("create-after-cgroup-parent"); } });
   // runc's check, before anything is made: init would join a frozen cgroup and never report back
   const frozen = frozenAt(cg.paths);
   if (frozen !== undefined) throw frozenError(frozen);

@@ -38,7 +38,7 @@ export function listContainers(ctx: Ctx): OciState[] {
 export function containerPids(ctx: Ctx, id: string): number[] {
   const { h, st } = load(ctx, id);
   try {
-    return loadCg(ctx, st.cgroup).pids();
+    return loadCg(ctx, st).pids();
   } finally {
     h.close();
   }
@@ -48,7 +48,7 @@ export function containerStats(ctx: Ctx, id: string): CgroupStats {
   const { h, st, status } = load(ctx, id);
   h.close();
   if (status === "stopped") throw new TsrunError(`container with id ${id} is not running`);
-  return loadCg(ctx, st.cgroup).stats();
+  return loadCg(ctx, st).stats();
 }
 
 export type ContainerEvent = { type: "stats"; id: string; stats: CgroupStats } | { type: "oom"; id: string };
@@ -70,7 +70,7 @@ export async function* containerEvents(ctx: Ctx, id: string, intervalMs: number)
   const { h, st, status } = load(ctx, id);
   h.close();
   if (status === "stopped") throw new TsrunError(`container with id ${id} is not running`);
-  const cg = loadCg(ctx, st.cgroup);
+  const cg = loadCg(ctx, st);
   let ooms = cg.oomCount();
   let next = Date.now();
   for (;;) {

@@ -136,7 +136,7 @@ function planMount(b: PlanBuilder, spec: Spec, m: Mount, i: number, opts: InitOp
   const o = parseMountOptions(m.options ?? []);
   const isBind = m.type === "bind" || (o.flags & MS.BIND) !== 0;
   let type = m.type;
-  if (type === "cgroup" && !isBind && opts.cgroupHierarchies?.length) return planCgroupV1Mount(b, dest, o, opts.cgroupHierarchies, i);
+  if (type === "cgroup" && !isBind && opts.cgroupHierarchies) return planCgroupV1Mount(b, dest, o, opts.cgroupHierarchies, i);
   if (type === "cgroup") type = "cgroup2";
   if (isBind) {
     if (!m.source) throw new SpecError(`${where}.source`, "a bind mount needs a source");
