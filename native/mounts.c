@@ -350,6 +350,26 @@ static long proc_rule_existing(struct xst *st, const char *rel, long srcfd)
   return r;
 }
 
+/* The host's /sys bound recursively on fd (runc's fallback when sysfs cannot be mounted), then
+ * remounted with the mount's nosuid/nodev/noexec/ro, keeping the flags the kernel locked. */
+static long sysfs_fallback(struct xst *st, long fd, uint64_t flags)
+{
+  const struct tsrun_sys *s = st->sys;
+  long srcfd = s->openat(AT_FDCWD, "/sys", O_PATH | O_DIRECTORY | O_CLOEXEC, 0), r, again;
+  if (srcfd < 0)
+    return x_fail(st, srcfd, "/sys");
+  r = s->mount(x_fd_path(g_src, srcfd), mnt_target(st, fd, g_dest), NULL, MS_BIND | MS_REC, NULL);
+  s->close((int)srcfd);
+  if (r < 0)
+    return x_fail(st, r, "bind /sys (sysfs could not be mounted)");
+  again = mchk_mount_point(st, g_dest, 0);
+  if (again < 0)
+    return again;
+  r = mnt_remount(st, again, g_dest, MS_BIND | MS_REMOUNT | (flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)));
+  s->close((int)again);
+  return r;
+}
+
 int mnt_mount(struct xst *st, const struct tsrun_op *op)
 {
   const struct tsrun_sys *s = st->sys;
@@ -383,6 +403,13 @@ int mnt_mount(struct xst *st, const struct tsrun_op *op)
     goto out;
   r = s->mount(bind ? x_fd_path(g_src, srcfd) : src, mnt_target(st, fd, g_dest), x_str(st, op->s[2]),
                op->a, x_str(st, op->s[3]));
+  if (r == -EPERM && !bind && (op->flags & OPF_BIND_FALLBACK)) {
+    /* sysfs in a user namespace that does not own the network namespace: the host's /sys, bound */
+    r = sysfs_fallback(st, fd, op->a);
+    xclose(st, &fd);
+    xclose(st, &srcfd);
+    return (int)r;
+  }
   xclose(st, &fd);
   xclose(st, &srcfd);
   if (r < 0)

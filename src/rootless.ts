@@ -63,3 +63,14 @@ export function hostIds(): HostIds {
   try { uidMap = fs.readFileSync("/proc/self/uid_map", "utf8"); } catch { /* no /proc: the initial namespace */ }
   return { euid: process.geteuid!(), uidMap };
 }
+
+/** Without privileges oom_score_adj can only be raised: a lower value is refused before anything is made. */
+export function checkOomScoreAdj(want: number | undefined, current: number): void {
+  if (want === undefined || want >= current) return;
+  throw new TsrunError(`config.json: process.oomScoreAdj: ${want} is below tsrun's own ${current}: without privileges it can only be raised`);
+}
+
+/** This process's oom_score_adj (0 when /proc cannot tell). */
+export function ownOomScoreAdj(): number {
+  try { return Number(fs.readFileSync("/proc/self/oom_score_adj", "utf8").trim()) || 0; } catch { return 0; }
+}

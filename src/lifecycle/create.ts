@@ -11,6 +11,7 @@ import type { ContainerState, Handle } from "../state/store.js";
 import { checkHookPaths } from "../hooks.js";
 import { newCg } from "./container.js";
 import { checkRootlessEuid, hostRootIds } from "../userns.js";
+import { checkOomScoreAdj, ownOomScoreAdj } from "../rootless.js";
 import { openStdioPipes, closeChildEnds, closeStdioPipes, type StdioPipes } from "./stdio-relay.js";
 import { openConsole, closeFd, listenFds } from "./foreground.js";
 import { checkLsm } from "../plan/lsm.js";
@@ -59,6 +60,7 @@ export function createContainer(ctx: Ctx, id: string, opts: CreateOptions): Crea
   const spec = loadSpec(bundle);
   mark("create: config.json read and validated");
   if (process.geteuid!() !== 0) checkRootlessEuid(spec);    // runc's rootless checks, in its words
+  if (ctx.rootless) checkOomScoreAdj(spec.process?.oomScoreAdj, ownOomScoreAdj());
   const listen = listenFds();
   const preserveFds = listen + parsePreserveFds(opts.preserveFds);
   if (preserveFds > 0) { const sys = ctx.sys(); checkPassedFds((fd) => sys.fdFlags(fd), preserveFds, listen); }

@@ -1,4 +1,5 @@
 /** Reading containers: the OCI state, the list, the pids, the cgroup stats and the event stream. */
+import { userInfo } from "node:os";
 import { TsrunError } from "../errors.js";
 import { CorruptState } from "../state/store.js";
 import type { Ctx } from "../context.js";
@@ -14,17 +15,23 @@ export function containerState(ctx: Ctx, id: string): OciState {
   return ociState(st, status) as OciState;
 }
 
-/** Every container under the root, as `tsrun list` sees them (owner "root", as runc shows it). */
+/** The name of the state dirs' owner (always the caller: store.open checks it), as runc's list shows it. */
+function ownerName(): string {
+  try { return userInfo().username; } catch { return `#${process.geteuid!()}`; }
+}
+
+/** Every container under the root, as `tsrun list` sees them (owner: the user, "root" as root). */
 export function listContainers(ctx: Ctx): OciState[] {
   const store = ctx.store();
   const items: OciState[] = [];
+  let owner: string | undefined;
   for (const id of store.list()) {
     let h;
     try { h = store.open(id, "none"); } catch (e) { if (e instanceof TsrunError) continue; throw e; }
     try {
       const st = h.read();
       const s = ociState(st, statusOf(ctx, h, st)) as OciState;
-      s.owner = "root";
+      s.owner = owner ??= ownerName();
       items.push(s);
     } catch (e) {
       // a half-written or foreign entry is not a container; a corrupt one is, and the caller is told how to remove it
