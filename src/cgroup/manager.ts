@@ -82,6 +82,8 @@ export interface NewOptions extends LoadOptions {
   resources?: LinuxResources;
   /** test: rootless access check of a cgroup path (an errno name, or undefined when writable) */
   access?: (p: string) => string | undefined;
+  /** rootless: told of each cgroup left out (not writable, nothing asked of it) */
+  skipped?: (dir: string, why: string) => void;
 }
 
 /** A resource group and the controller that implements it under each driver. */
@@ -346,7 +348,7 @@ export function newCgroupManager(opts: NewOptions): CgroupManager {
   const inner = innerPath(opts.cgroupsPath, opts.id);
   const self = inner.startsWith("/") ? new Map<string, string>() : parseProcCgroup(opts.selfCgroup ?? readOptional("/proc/self/cgroup") ?? "");
   const all = resolvePaths(mounts, inner, self, opts.fsRoot);
-  const r = opts.rootless ? rootlessPaths(all, opts.resources, opts.access ?? writableProbe) : all;
+  const r = opts.rootless ? rootlessPaths(all, opts.resources, opts.access ?? writableProbe, opts.skipped) : all;
   const paths: CgroupPaths = { created: [] };
   if (r.v2) paths.v2 = r.v2.dir;
   const v1: Record<string, string> = {};

@@ -48,7 +48,8 @@ export function cgroupRefusal(dir: string, access: (p: string) => string | undef
 }
 
 /** The resolved hierarchies this rootless container uses; throws for a limit it cannot set. */
-export function rootlessPaths(r: ResolvedPaths, res: LinuxResources | undefined, access: (p: string) => string | undefined): ResolvedPaths {
+export function rootlessPaths(r: ResolvedPaths, res: LinuxResources | undefined, access: (p: string) => string | undefined,
+  skipped: (dir: string, why: string) => void = () => {}): ResolvedPaths {
   const need = neededHierarchies(res, new Set(Object.keys(r.v1)));
   const out: ResolvedPaths = { v1: {} };
   const refuse = (what: string, dir: string, why: string): TsrunError =>
@@ -57,16 +58,19 @@ export function rootlessPaths(r: ResolvedPaths, res: LinuxResources | undefined,
     const why = cgroupRefusal(r.v2.dir, access);
     if (!why) out.v2 = r.v2;
     else if (need.v2) throw refuse(need.v2, r.v2.dir, why);
+    else skipped(r.v2.dir, why);
   } else if (need.v2) {
     throw new TsrunError(`cannot set ${need.v2} limit: no cgroup2 hierarchy for it`);
   }
   const verdict = new Map<string, string | undefined>();   // co-mounted controllers share a directory
   for (const [c, p] of Object.entries(r.v1)) {
     if (c === "devices") continue;
-    if (!verdict.has(p.dir)) verdict.set(p.dir, cgroupRefusal(p.dir, access));
+    const seen = verdict.has(p.dir);
+    if (!seen) verdict.set(p.dir, cgroupRefusal(p.dir, access));
     const why = verdict.get(p.dir);
     if (!why) out.v1[c] = p;
     else if (need.v1.has(c)) throw refuse(need.v1.get(c)!, p.dir, why);
+    else if (!seen) skipped(p.dir, why);
   }
   return out;
 }

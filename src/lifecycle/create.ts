@@ -98,7 +98,7 @@ function createWith(ctx: Ctx, id: string, opts: CreateOptions, spec: Spec, bundl
     host: hostView(spec),                           // bind sources as they are on the host (src/bind-reach.ts)
   };
   // cgroupsPath is checked before anything exists
-  const cg = newCg(ctx, { cgroupsPath: cgroupsPathFor(spec.linux?.cgroupsPath, id, ctx.systemdCgroup), id, resources: spec.linux?.resources, beforeMkdir: (d) => recordParent(d), onMkdir: (d) => { if (!isLeaf(d)) fault("create-after-cgroup-parent"); } });
+  const cg = newCg(ctx, { cgroupsPath: cgroupsPathFor(spec.linux?.cgroupsPath, id, ctx.systemdCgroup), id, resources: spec.linux?.resources, skipped: (d, why) => ctx.log.debug(`rootless: cgroup \`${d}\` not used: ${why}`), beforeMkdir: (d) => recordParent(d), onMkdir: (d) => { if (!isLeaf(d)) fault("create-after-cgroup-parent"); } });
   // runc's check, before anything is made: init would join a frozen cgroup and never report back
   const frozen = frozenAt(cg.paths);
   if (frozen !== undefined) throw frozenError(frozen);

@@ -69,11 +69,13 @@ export function userEnv(u: TestUser, extra: Record<string, string | undefined> =
 }
 
 /** Run argv as the user (stdout/stderr through files: a detached container inherits them). */
-export function runAs(u: TestUser, argv: string[], opts: SpawnSyncOptions & { env?: Record<string, string | undefined> } = {}): CliResult {
+export function runAs(u: TestUser, argv: string[], opts: SpawnSyncOptions & { env?: Record<string, string | undefined>; cgroup?: string } = {}): CliResult {
   const out = mkdtempSync(join(tmpdir(), "tsrun-rl-out-"));
   const o = openSync(join(out, "out"), "w+"), e = openSync(join(out, "err"), "w+");
   try {
-    const r = spawnSync("setpriv", ["--reuid", String(u.uid), "--regid", String(u.gid), "--init-groups", "env", "-i", ...userEnv(u, opts.env as Record<string, string | undefined>), ...argv], {
+    // cgroup: root moves the process into that (delegated) cgroup first, as a login manager does
+    const pre = opts.cgroup ? ["sh", "-c", 'echo $$ > "$0/cgroup.procs" && exec "$@"', opts.cgroup] : [];
+    const r = spawnSync(pre[0] ?? "setpriv", [...pre.slice(1), ...(pre.length ? ["setpriv"] : []), "--reuid", String(u.uid), "--regid", String(u.gid), "--init-groups", "env", "-i", ...userEnv(u, opts.env as Record<string, string | undefined>), ...argv], {
       timeout: 120_000, ...opts, env: undefined, stdio: ["ignore", o, e],
     });
     return { status: r.status ?? 128 + 9, stdout: readFileSync(join(out, "out"), "utf8"), stderr: readFileSync(join(out, "err"), "utf8") };

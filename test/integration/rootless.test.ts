@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileS
 import { join } from "node:path";
 import { makeRootfs } from "../helpers/rootfs.js";
 import { oneLineError, type CliResult } from "../helpers/cli.js";
-import { processesWith } from "../helpers/harness.js";
+import { processesWith, CGROUP2 } from "../helpers/harness.js";
 import { makeUser, removeUser, runAs, giveTo, type TestUser } from "../helpers/rootless-user.js";
 import { sleepMs } from "../../src/state/proc.js";
 
@@ -15,11 +15,12 @@ let u: TestUser;
 let n = 0;
 const ids: string[] = [];
 const delegated = `/sys/fs/cgroup/pids/tsrun-rl-${process.pid}`;
+const delegated2 = `${CGROUP2}/tsrun-rl-${process.pid}`;
 
 before(() => { u = makeUser("tsrl"); });
 after(() => {
   for (const id of ids) runAs(u, [u.tsrun, "delete", "--force", id]);
-  try { rmdirSync(delegated); } catch { /* not made, or removed */ }
+  for (const d of [delegated, `${delegated2}/caller`, delegated2]) { try { rmdirSync(d); } catch { /* not made, or removed */ } }
   removeUser(u);
 });
 
@@ -170,5 +171,24 @@ test("a delegated writable cgroup is used: a pids limit lands in the user's v1 p
   assert.deepEqual(JSON.parse(ok(["ps", "-f", "json", cid]).stdout), [st.pid]);
   ok(["delete", "--force", cid]);
   assert.deepEqual(readdirSync(delegated, { withFileTypes: true }).filter((f) => f.isDirectory()).map((f) => f.name), [], "the container's cgroup is gone");
+  assertGone(cid);
+});
+
+test("a delegated cgroup2 subtree is used: the container joins it with its limit, the v1 hierarchies it cannot write are left out", () => {
+  // what systemd does for a user session: a subtree owned by the user, the caller's process already inside it
+  mkdirSync(`${delegated2}/caller`, { recursive: true });
+  for (const f of ["", "/cgroup.procs", "/cgroup.subtree_control", "/cgroup.threads", "/caller", "/caller/cgroup.procs"]) chownSync(delegated2 + f, u.uid, u.gid);
+  writeFileSync(`${delegated2}/cgroup.subtree_control`, "+hugetlb");
+  const b = bundle((c) => {
+    c.linux.cgroupsPath = `/tsrun-rl-${process.pid}/c1`;
+    c.linux.resources = { unified: { "hugetlb.2MB.max": "2097152" } };
+    c.process.args = ["sh", "-c", "grep '^0::' /proc/self/cgroup; cat /sys/fs/cgroup/unified/hugetlb.2MB.max"];
+  });
+  const cid = id();
+  const r = runAs(u, [u.tsrun, "--debug", "run", "--bundle", b, cid], { cgroup: `${delegated2}/caller` });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, `0::/tsrun-rl-${process.pid}/c1\n2097152\n`);
+  assert.match(r.stderr, /rootless: cgroup `\/sys\/fs\/cgroup\/memory\/tsrun-rl-\d+\/c1` not used: EACCES/, "--debug says which cgroups it left out");
+  assert.ok(!existsSync(`${delegated2}/c1`), "run removed the container's cgroup");
   assertGone(cid);
 });
