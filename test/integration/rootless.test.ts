@@ -24,6 +24,14 @@ after(() => {
   removeUser(u);
 });
 
+/** What systemd does for a user session: a cgroup2 subtree owned by the user, with a "caller" leaf the user's commands run in. */
+function delegateV2(): void {
+  if (existsSync(`${delegated2}/caller`)) return;
+  mkdirSync(`${delegated2}/caller`, { recursive: true });
+  for (const f of ["", "/cgroup.procs", "/cgroup.subtree_control", "/cgroup.threads", "/caller", "/caller/cgroup.procs"]) chownSync(delegated2 + f, u.uid, u.gid);
+  writeFileSync(`${delegated2}/cgroup.subtree_control`, "+hugetlb");
+}
+
 const tsrun = (args: string[], env?: Record<string, string | undefined>): CliResult => runAs(u, [u.tsrun, ...args], { env });
 const ok = (args: string[]): CliResult => {
   const r = tsrun(args);
@@ -175,10 +183,7 @@ test("a delegated writable cgroup is used: a pids limit lands in the user's v1 p
 });
 
 test("a delegated cgroup2 subtree is used: the container joins it with its limit, the v1 hierarchies it cannot write are left out", () => {
-  // what systemd does for a user session: a subtree owned by the user, the caller's process already inside it
-  mkdirSync(`${delegated2}/caller`, { recursive: true });
-  for (const f of ["", "/cgroup.procs", "/cgroup.subtree_control", "/cgroup.threads", "/caller", "/caller/cgroup.procs"]) chownSync(delegated2 + f, u.uid, u.gid);
-  writeFileSync(`${delegated2}/cgroup.subtree_control`, "+hugetlb");
+  delegateV2();
   const b = bundle((c) => {
     c.linux.cgroupsPath = `/tsrun-rl-${process.pid}/c1`;
     c.linux.resources = { unified: { "hugetlb.2MB.max": "2097152" } };
@@ -191,4 +196,25 @@ test("a delegated cgroup2 subtree is used: the container joins it with its limit
   assert.match(r.stderr, /rootless: cgroup `\/sys\/fs\/cgroup\/memory\/tsrun-rl-\d+\/c1` not used: EACCES/, "--debug says which cgroups it left out");
   assert.ok(!existsSync(`${delegated2}/c1`), "run removed the container's cgroup");
   assertGone(cid);
+});
+
+test("pause and resume work where a delegated cgroup exists; kill and delete then leave nothing", () => {
+  const marker = `rl-paused-${process.pid}`;
+  delegateV2();
+  const b = bundle((c) => {
+    c.linux.cgroupsPath = `/tsrun-rl-${process.pid}/c2`;
+    c.process.args = ["sh", "-c", `sleep 1000; : ${marker}`];
+  });
+  const cid = id();
+  const r = runAs(u, [u.tsrun, "run", "-d", "--bundle", b, cid], { cgroup: `${delegated2}/caller` });
+  assert.equal(r.status, 0, r.stderr);
+  ok(["pause", cid]);
+  assert.equal(JSON.parse(ok(["state", cid]).stdout).status, "paused");
+  assert.equal(readFileSync(`${delegated2}/c2/cgroup.freeze`, "utf8").trim(), "1");
+  ok(["resume", cid]);
+  assert.equal(JSON.parse(ok(["state", cid]).stdout).status, "running");
+  ok(["kill", cid, "KILL"]);
+  ok(["delete", "--force", cid]);
+  assert.ok(!existsSync(`${delegated2}/c2`), "the container's cgroup is gone");
+  assertGone(cid, marker);
 });
