@@ -43,16 +43,17 @@ function runTool(name: "newuidmap" | "newgidmap", pid: number, maps: IdMap[]): v
   }
 }
 
-export function writeMapsUnprivileged(pid: number, uid: IdMap[], gid: IdMap[], write: Write): void {
-  const euid = process.geteuid!(), egid = process.getegid!();
+/** `ids` and `tool` are the caller's effective ids and the helper runner (a test passes its own). */
+export function writeMapsUnprivileged(pid: number, uid: IdMap[], gid: IdMap[], write: Write,
+  ids = { euid: process.geteuid!(), egid: process.getegid!() }, tool: typeof runTool = runTool): void {
   if (uid.length) {
-    if (own(uid, euid)) write("uid_map", `${uid[0].containerID} ${euid} 1\n`);
-    else runTool("newuidmap", pid, uid);
+    if (own(uid, ids.euid)) write("uid_map", `${uid[0].containerID} ${ids.euid} 1\n`);
+    else tool("newuidmap", pid, uid);
   }
   if (gid.length) {
-    if (own(gid, egid)) {
+    if (own(gid, ids.egid)) {
       write("setgroups", "deny");                // the kernel's condition for an unprivileged gid_map
-      write("gid_map", `${gid[0].containerID} ${egid} 1\n`);
-    } else runTool("newgidmap", pid, gid);
+      write("gid_map", `${gid[0].containerID} ${ids.egid} 1\n`);
+    } else tool("newgidmap", pid, gid);
   }
 }

@@ -5,10 +5,12 @@ import assert from "node:assert/strict";
 import { TsrunError } from "../../src/errors.js";
 import { defaultRoot, isInitialUserns, isRootless, parseRootless, checkOomScoreAdj } from "../../src/rootless.js";
 import { checkRootlessEuid } from "../../src/userns.js";
-import { toolArgs } from "../../src/userns-tools.js";
+import { toolArgs, writeMapsUnprivileged, findTool } from "../../src/userns-tools.js";
 import { rootlessPaths, withoutDevices } from "../../src/cgroup/rootless.js";
 import { descendants } from "../../src/cgroup/process-tree.js";
 import { parseSpec } from "../../src/spec/load.js";
+import { compileInit } from "../../src/plan/compile.js";
+import { OpFlag } from "../../src/plan/ops.js";
 import { defaultSpec } from "../../src/spec/default.js";
 
 const INITIAL = "         0          0 4294967295\n";
@@ -63,6 +65,22 @@ test("oom_score_adj without privileges: raising is fine, lowering is refused bef
   assert.equal(message(() => checkOomScoreAdj(-100, 0)), "config.json: process.oomScoreAdj: -100 is below tsrun's own 0: without privileges it can only be raised");
 });
 
+test("unprivileged maps: the caller's own ids are written directly (setgroups denied first), anything more goes to newuidmap/newgidmap", () => {
+  const writes: string[] = [], tools: string[] = [];
+  const own = [{ containerID: 0, hostID: 1000, size: 1 }];
+  const more = [...own, { containerID: 1, hostID: 100000, size: 65536 }];
+  const w = (f: string, t: string): void => { writes.push(`${f}: ${t.trim()}`); };
+  const tool = (name: string, pid: number, maps: unknown[]): void => { tools.push(`${name} ${pid} ${maps.length}`); };
+  writeMapsUnprivileged(7, own, own, w, { euid: 1000, egid: 1000 }, tool);
+  assert.deepEqual(writes, ["uid_map: 0 1000 1", "setgroups: deny", "gid_map: 0 1000 1"]);
+  assert.deepEqual(tools, []);
+  writes.length = 0;
+  writeMapsUnprivileged(7, more, more, w, { euid: 1000, egid: 1000 }, tool);
+  assert.deepEqual(writes, []);
+  assert.deepEqual(tools, ["newuidmap 7 2", "newgidmap 7 2"]);
+  assert.equal(findTool("newuidmap", "/nonexistent:relative/dir"), undefined, "only absolute PATH entries, as a missing helper must be reported");
+});
+
 test("newuidmap gets the pid, then containerID hostID size per line", () => {
   assert.deepEqual(toolArgs(42, [{ containerID: 0, hostID: 1000, size: 1 }, { containerID: 1, hostID: 100000, size: 65536 }]),
     ["42", "0", "1000", "1", "1", "100000", "65536"]);
@@ -97,4 +115,14 @@ test("rootless cgroups: a limit on a hierarchy it cannot write is one error nami
 test("a container without a cgroup is followed from init: init and its descendants", () => {
   const parents = new Map([[10, 1], [11, 10], [12, 11], [20, 1], [13, 10]]);
   assert.deepEqual(descendants(10, parents), [10, 11, 12, 13]);
+});
+
+test("a rootless container without cgroups on a hybrid host: its cgroup mount is an empty tmpfs (cgroup2 could not be mounted); sysfs may fall back to a bind", () => {
+  const s = parseSpec(JSON.stringify(defaultSpec({ rootless: true, ids: { uid: 1000, gid: 1000 } })).replace('"type":"none","source":"/sys","options":["rbind",', '"type":"sysfs","source":"sysfs","options":['));
+  const plan = compileInit(s, { rootfs: "/r", bundle: "/b", noPivot: false, host: { sourceKind: () => "dir" as const }, cgroupHierarchies: [] });
+  const ops = plan.ops.map((o) => o.describe);
+  assert.ok(ops.includes('mount tmpfs for the cgroup v1 hierarchies on "/sys/fs/cgroup"'), ops.join("\n"));
+  assert.ok(!ops.some((d) => d.includes("cgroup2")), "no cgroup2 mount");
+  const sysfs = plan.ops.find((o) => o.describe === 'mount "sysfs" on "/sys"');
+  assert.ok(sysfs && (sysfs.flags & OpFlag.BIND_FALLBACK) !== 0, "sysfs carries the bind fallback");
 });
