@@ -350,18 +350,22 @@ static long proc_rule_existing(struct xst *st, const char *rel, long srcfd)
   return r;
 }
 
-/* The host's /sys bound recursively on fd (runc's fallback when sysfs cannot be mounted), then
- * remounted with the mount's nosuid/nodev/noexec/ro, keeping the flags the kernel locked. */
-static long sysfs_fallback(struct xst *st, long fd, uint64_t flags)
+/* runc's fallbacks for kernel filesystems a user namespace may not mount: sysfs without owning
+ * the network namespace gets the host's /sys bound recursively, cgroup2 without owning the
+ * cgroup namespace the host's /sys/fs/cgroup; then the mount's nosuid/nodev/noexec/ro are
+ * applied as a bind remount, keeping the flags the kernel locked. */
+static long kernfs_fallback(struct xst *st, long fd, const char *type, uint64_t flags)
 {
   const struct tsrun_sys *s = st->sys;
-  long srcfd = s->openat(AT_FDCWD, "/sys", O_PATH | O_DIRECTORY | O_CLOEXEC, 0), r, again;
+  int sysfs = type && strcmp(type, "sysfs") == 0;
+  const char *host = sysfs ? "/sys" : "/sys/fs/cgroup";
+  long srcfd = s->openat(AT_FDCWD, host, O_PATH | O_DIRECTORY | O_CLOEXEC, 0), r, again;
   if (srcfd < 0)
-    return x_fail(st, srcfd, "/sys");
-  r = s->mount(x_fd_path(g_src, srcfd), mnt_target(st, fd, g_dest), NULL, MS_BIND | MS_REC, NULL);
+    return x_fail(st, srcfd, host);
+  r = s->mount(x_fd_path(g_src, srcfd), mnt_target(st, fd, g_dest), NULL, MS_BIND | (sysfs ? MS_REC : 0), NULL);
   s->close((int)srcfd);
   if (r < 0)
-    return x_fail(st, r, "bind /sys (sysfs could not be mounted)");
+    return x_fail(st, r, sysfs ? "bind /sys (sysfs could not be mounted)" : "bind /sys/fs/cgroup (cgroup2 could not be mounted)");
   again = mchk_mount_point(st, g_dest, 0);
   if (again < 0)
     return again;
@@ -403,9 +407,9 @@ int mnt_mount(struct xst *st, const struct tsrun_op *op)
     goto out;
   r = s->mount(bind ? x_fd_path(g_src, srcfd) : src, mnt_target(st, fd, g_dest), x_str(st, op->s[2]),
                op->a, x_str(st, op->s[3]));
-  if (r == -EPERM && !bind && (op->flags & OPF_BIND_FALLBACK)) {
-    /* sysfs in a user namespace that does not own the network namespace: the host's /sys, bound */
-    r = sysfs_fallback(st, fd, op->a);
+  if ((r == -EPERM || r == -EBUSY) && !bind && (op->flags & OPF_BIND_FALLBACK)) {
+    /* sysfs or cgroup2 the user namespace may not mount: the host's, bound */
+    r = kernfs_fallback(st, fd, x_str(st, op->s[2]), op->a);
     xclose(st, &fd);
     xclose(st, &srcfd);
     return (int)r;

@@ -906,6 +906,7 @@ int main(void)
   RUN(walk_symlink_loop);
   RUN(mknod_replaces_and_falls_back);
   RUN(sysfs_falls_back_to_a_bind);
+  RUN(cgroup2_falls_back_to_a_bind);
   RUN(other_mount_eperm_is_a_failure);
   RUN(setgroups_denied);
   RUN(proc_files_and_misc);

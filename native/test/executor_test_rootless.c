@@ -27,6 +27,29 @@ TEST(sysfs_falls_back_to_a_bind)
   CHECK(has_seq(want));
 }
 
+/* cgroup2 without a cgroup namespace of its own: the host's /sys/fs/cgroup, bound (not recursively) */
+TEST(cgroup2_falls_back_to_a_bind)
+{
+  struct tsrun_op *o;
+  pb_init(&P);
+  pb_op1(&P, OP_OPEN_ROOT, 0, "/rootfs");
+  o = pb_op1(&P, OP_MOUNT, OPF_BIND_FALLBACK | OPF_CHECK_PROCFS, "cgroup");
+  o->s[1] = pb_str(&P, "/sys/fs/cgroup");
+  o->s[2] = pb_str(&P, "cgroup2");
+  o->a = MS_RDONLY | MS_NOSUID;
+  pb_exec(&P, ARGV, ENV);
+  systest.fail_prefix = "mount(\"cgroup\"";
+  systest.fail_errno = EPERM;
+  CHECK(run(&P) == 0);
+  const char *want[] = {
+    "mount(\"cgroup\",\"/proc/self/fd/13\",\"cgroup2\",MS_RDONLY|MS_NOSUID,NULL) = -1",
+    "openat(AT_FDCWD,\"/sys/fs/cgroup\",O_PATH|O_DIRECTORY|O_CLOEXEC,00) = 14",
+    "mount(\"/proc/self/fd/14\",\"/proc/self/fd/13\",NULL,MS_BIND,NULL) = 0",
+    "mount(NULL,\"/proc/self/fd/17\",NULL,MS_RDONLY|MS_NOSUID|MS_REMOUNT|MS_BIND,NULL) = 0",
+    "execve(\"sh\",[sh -c true],env=1)", NULL };
+  CHECK(has_seq(want));
+}
+
 /* without the flag (any other filesystem) EPERM is the op's failure, and nothing is bound */
 TEST(other_mount_eperm_is_a_failure)
 {

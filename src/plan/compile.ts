@@ -172,8 +172,9 @@ function planMount(b: PlanBuilder, spec: Spec, m: Mount, i: number, opts: InitOp
   // proc, sysfs, cgroup: the mount point must be an ordinary directory (src/plan/kernel-fs.ts)
   const check = isKernelFs(type) ? { mount: i, fs: m.type ?? "" } : undefined;
   if (check) flags |= OpFlag.CHECK_PROCFS;
-  // sysfs needs the network namespace's owner: without it (rootless, no netns of its own) the host's /sys is bound
-  if (type === "sysfs") flags |= OpFlag.BIND_FALLBACK;
+  // sysfs needs the network namespace's owner, cgroup2 the cgroup namespace's: without (rootless, no namespace
+  // of its own) the host's /sys or /sys/fs/cgroup is bound, as runc does (native/mounts.c kernfs_fallback)
+  if (type === "sysfs" || type === "cgroup2") flags |= OpFlag.BIND_FALLBACK;
   const data = o.data.filter((x) => !RECURSIVE_OPTIONS.includes(x) && !EXTRA_OPTIONS.includes(x));
   const dataStr = data.length ? data.join(",") : undefined;
   // tmpcopyup (native/copyup.c): the tmpfs root takes the directory's mode unless the data sets one
