@@ -350,30 +350,6 @@ static long proc_rule_existing(struct xst *st, const char *rel, long srcfd)
   return r;
 }
 
-/* runc's fallbacks for kernel filesystems a user namespace may not mount: sysfs without owning
- * the network namespace gets the host's /sys bound recursively, cgroup2 without owning the
- * cgroup namespace the host's /sys/fs/cgroup; then the mount's nosuid/nodev/noexec/ro are
- * applied as a bind remount, keeping the flags the kernel locked. */
-static long kernfs_fallback(struct xst *st, long fd, const char *type, uint64_t flags)
-{
-  const struct tsrun_sys *s = st->sys;
-  int sysfs = type && strcmp(type, "sysfs") == 0;
-  const char *host = sysfs ? "/sys" : "/sys/fs/cgroup";
-  long srcfd = s->openat(AT_FDCWD, host, O_PATH | O_DIRECTORY | O_CLOEXEC, 0), r, again;
-  if (srcfd < 0)
-    return x_fail(st, srcfd, host);
-  r = s->mount(x_fd_path(g_src, srcfd), mnt_target(st, fd, g_dest), NULL, MS_BIND | (sysfs ? MS_REC : 0), NULL);
-  s->close((int)srcfd);
-  if (r < 0)
-    return x_fail(st, r, sysfs ? "bind /sys (sysfs could not be mounted)" : "bind /sys/fs/cgroup (cgroup2 could not be mounted)");
-  again = mchk_mount_point(st, g_dest, 0);
-  if (again < 0)
-    return again;
-  r = mnt_remount(st, again, g_dest, MS_BIND | MS_REMOUNT | (flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)));
-  s->close((int)again);
-  return r;
-}
-
 int mnt_mount(struct xst *st, const struct tsrun_op *op)
 {
   const struct tsrun_sys *s = st->sys;
@@ -409,7 +385,7 @@ int mnt_mount(struct xst *st, const struct tsrun_op *op)
                op->a, x_str(st, op->s[3]));
   if ((r == -EPERM || r == -EBUSY) && !bind && (op->flags & OPF_BIND_FALLBACK)) {
     /* sysfs or cgroup2 the user namespace may not mount: the host's, bound */
-    r = kernfs_fallback(st, fd, x_str(st, op->s[2]), op->a);
+    r = mchk_kernfs_fallback(st, fd, g_dest, x_str(st, op->s[2]), op->a);
     xclose(st, &fd);
     xclose(st, &srcfd);
     return (int)r;
