@@ -3,12 +3,15 @@
 // as the user through setpriv with a clean environment and XDG_RUNTIME_DIR set to a 0700
 // directory of its own, as a login session has.
 import { spawnSync, type SpawnSyncOptions } from "node:child_process";
-import { chmodSync, chownSync, closeSync, copyFileSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, chownSync, closeSync, copyFileSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import assert from "node:assert/strict";
-import { repoRoot } from "./rootfs.js";
+import { makeRootfs, repoRoot } from "./rootfs.js";
 import type { CliResult } from "./cli.js";
+
+/** util-linux's (a busybox setpriv may come first on PATH, as in the qemu guest) */
+export const SETPRIV = "/usr/bin/setpriv";
 
 export interface TestUser {
   name: string; uid: number; gid: number;
@@ -75,7 +78,7 @@ export function runAs(u: TestUser, argv: string[], opts: SpawnSyncOptions & { en
   try {
     // cgroup: root moves the process into that (delegated) cgroup first, as a login manager does
     const pre = opts.cgroup ? ["sh", "-c", 'echo $$ > "$0/cgroup.procs" && exec "$@"', opts.cgroup] : [];
-    const r = spawnSync(pre[0] ?? "setpriv", [...pre.slice(1), ...(pre.length ? ["setpriv"] : []), "--reuid", String(u.uid), "--regid", String(u.gid), "--init-groups", "env", "-i", ...userEnv(u, opts.env as Record<string, string | undefined>), ...argv], {
+    const r = spawnSync(pre[0] ?? SETPRIV, [...pre.slice(1), ...(pre.length ? [SETPRIV] : []), "--reuid", String(u.uid), "--regid", String(u.gid), "--init-groups", "env", "-i", ...userEnv(u, opts.env as Record<string, string | undefined>), ...argv], {
       timeout: 120_000, ...opts, env: undefined, stdio: ["ignore", o, e],
     });
     return { status: r.status ?? 128 + 9, stdout: readFileSync(join(out, "out"), "utf8"), stderr: readFileSync(join(out, "err"), "utf8") };
@@ -88,4 +91,24 @@ export function runAs(u: TestUser, argv: string[], opts: SpawnSyncOptions & { en
 /** chown -R a tree to the user. */
 export function giveTo(u: TestUser, path: string): void {
   sh("chown", ["-R", `${u.uid}:${u.gid}`, path]);
+}
+
+/**
+ * A bundle of the user's in u.dir/<name>: a busybox rootfs and the config.json `tsrun spec --rootless`
+ * writes when the user runs it, with process.terminal off, then `patch`ed.
+ */
+export function specBundle(u: TestUser, name: string, patch: (c: any) => void): string {
+  const dir = join(u.dir, name);
+  mkdirSync(dir);
+  makeRootfs(join(dir, "rootfs"), { busybox: true });
+  giveTo(u, dir);
+  const r = runAs(u, [u.tsrun, "spec", "--rootless", "--bundle", dir]);
+  assert.equal(r.status, 0, r.stderr);
+  const file = join(dir, "config.json");
+  const c = JSON.parse(readFileSync(file, "utf8"));
+  c.process.terminal = false;
+  patch(c);
+  writeFileSync(file, JSON.stringify(c));
+  chownSync(file, u.uid, u.gid);
+  return dir;
 }

@@ -5,10 +5,9 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync, chownSync } from "node:fs";
 import { join } from "node:path";
-import { makeRootfs } from "../helpers/rootfs.js";
 import { oneLineError, type CliResult } from "../helpers/cli.js";
 import { processesWith, CGROUP2 } from "../helpers/harness.js";
-import { makeUser, removeUser, runAs, giveTo, type TestUser } from "../helpers/rootless-user.js";
+import { makeUser, removeUser, runAs, giveTo, specBundle, type TestUser } from "../helpers/rootless-user.js";
 import { sleepMs } from "../../src/state/proc.js";
 
 let u: TestUser;
@@ -41,22 +40,7 @@ const ok = (args: string[]): CliResult => {
 const id = (): string => { const x = `rl${n++}`; ids.push(x); return x; };
 const stateRoot = (): string => join(u.xdg, "tsrun");
 
-/** A bundle of the user's: rootfs (busybox) and the config `tsrun spec --rootless` writes as the user, patched. */
-function bundle(patch: (c: any) => void): string {
-  const dir = join(u.dir, `b${n++}`);
-  mkdirSync(dir);
-  makeRootfs(join(dir, "rootfs"), { busybox: true });
-  giveTo(u, dir);
-  const r = runAs(u, [u.tsrun, "spec", "--rootless", "--bundle", dir]);
-  assert.equal(r.status, 0, r.stderr);
-  const file = join(dir, "config.json");
-  const c = JSON.parse(readFileSync(file, "utf8"));
-  c.process.terminal = false;
-  patch(c);
-  writeFileSync(file, JSON.stringify(c));
-  chownSync(file, u.uid, u.gid);
-  return dir;
-}
+const bundle = (patch: (c: any) => void): string => specBundle(u, `b${n++}`, patch);
 
 /** Nothing of the container is left: no state dir, no process with the marker. */
 function assertGone(cid: string, marker?: string): void {

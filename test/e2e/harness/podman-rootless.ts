@@ -5,7 +5,7 @@
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { cmd, pidsWith, sleep, type CmdOptions, type CmdResult } from "./proc.js";
-import { makeUser, removeUser, userEnv, giveTo, type TestUser } from "../../helpers/rootless-user.js";
+import { makeUser, removeUser, userEnv, giveTo, SETPRIV, type TestUser } from "../../helpers/rootless-user.js";
 
 /** containers.conf for rootless podman with tsrun (the README's rootless section). */
 export function rootlessContainersConf(dir: string, tsrun: string): string {
@@ -53,7 +53,7 @@ export class RootlessPodman {
     const env = userEnv(this.u, {
       CONTAINERS_CONF: join(this.dir, "containers.conf"), CONTAINERS_STORAGE_CONF: join(this.dir, "storage.conf"),
     });
-    return cmd("setpriv", ["--reuid", String(this.u.uid), "--regid", String(this.u.gid), "--init-groups", "env", "-i", ...env,
+    return cmd(SETPRIV, ["--reuid", String(this.u.uid), "--regid", String(this.u.gid), "--init-groups", "env", "-i", ...env,
       "podman", "--runtime", this.u.tsrun, ...args], { cwd: this.dir, timeoutMs: 60_000, ...opts });
   }
 
