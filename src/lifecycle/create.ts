@@ -59,7 +59,7 @@ export function createContainer(ctx: Ctx, id: string, opts: CreateOptions): Crea
   mark("create: command loaded");
   const spec = loadSpec(bundle);
   mark("create: config.json read and validated");
-  if (process.geteuid!() !== 0) checkRootlessEuid(spec);    // runc's rootless checks, in its words
+  if (ctx.sys().geteuid() !== 0) checkRootlessEuid(spec);    // runc's rootless checks, in its words
   if (ctx.rootless) checkOomScoreAdj(spec.process?.oomScoreAdj, ownOomScoreAdj());
   const listen = listenFds();
   const preserveFds = listen + parsePreserveFds(opts.preserveFds);
