@@ -13,6 +13,18 @@ export function checkRootlessEuid(spec: Spec): void {
   if (userns.path) return;                        // joined: its maps are already written
   if (!spec.linux?.uidMappings?.length) throw new TsrunError("rootless containers requires at least one UID mapping");
   if (!spec.linux?.gidMappings?.length) throw new TsrunError("rootless containers requires at least one GID mapping");
+  // uid=/gid= mount options must name ids the container has (devpts gid=5 of a rootful config does not)
+  for (const m of spec.mounts ?? []) {
+    for (const o of m.options ?? []) {
+      const k = /^(uid|gid)=(\d+)$/.exec(o);
+      if (!k) continue;
+      const maps = k[1] === "uid" ? spec.linux.uidMappings : spec.linux.gidMappings;
+      const id = Number(k[2]);
+      if (!maps.some((x) => x.containerID <= id && id < x.containerID + x.size)) {
+        throw new TsrunError(`cannot specify ${o} mount option for rootless container: ${k[1]} ${id} is not mapped in linux.${k[1]}Mappings`);
+      }
+    }
+  }
 }
 
 export function mapText(maps: IdMap[]): string {

@@ -126,6 +126,13 @@ test("bad configs fail in one line, in runc's words where it has them, and leave
   assert.match(r.stderr, /^config\.json: process\.oomScoreAdj: -500 is below tsrun's own -?\d+: without privileges it can only be raised$/m);
   assertGone(e);
 
+  const gid5 = bundle((c) => { c.mounts.find((m: { type: string }) => m.type === "devpts").options.push("gid=5"); });
+  const f = id();
+  r = tsrun(["run", "--bundle", gid5, f]);
+  assert.ok(oneLineError(r), r.stderr);
+  assert.equal(r.stderr, "cannot specify gid=5 mount option for rootless container: gid 5 is not mapped in linux.gidMappings\n");
+  assertGone(f);
+
   r = tsrun(["list"], { XDG_RUNTIME_DIR: undefined });
   assert.ok(oneLineError(r), r.stderr);
   assert.equal(r.stderr, "rootless: XDG_RUNTIME_DIR is not set: set it to a directory you own, or pass --root\n");

@@ -57,6 +57,10 @@ test("a rootless config needs a user namespace and both maps, in runc's words", 
   const noUid = structuredClone(base);
   delete noUid.linux.uidMappings;
   assert.throws(() => checkRootlessEuid(parseSpec(JSON.stringify(noUid))));
+  const gid5 = structuredClone(base);                 // the rootful template's devpts option, with only the user's gid mapped
+  gid5.mounts.find((m: { type: string }) => m.type === "devpts").options.push("gid=5");
+  assert.equal(message(() => checkRootlessEuid(parseSpec(JSON.stringify(gid5)))),
+    "cannot specify gid=5 mount option for rootless container: gid 5 is not mapped in linux.gidMappings");
 });
 
 test("oom_score_adj without privileges: raising is fine, lowering is refused before anything is made", () => {
