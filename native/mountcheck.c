@@ -37,6 +37,7 @@ static char m_rel[X_PATH_MAX];        /* cleaned path of the current op */
 static char m_par[X_PATH_MAX];        /* its parent */
 static char m_pfx[X_PATH_MAX];        /* the component a walk stopped at, as a path */
 static char m_detail[X_PATH_MAX + 64];
+static char m_src[X_FD_PATH_MAX];     /* a fallback's bind source, as /proc/self/fd/N */
 
 /* Failure detail `"/<first n bytes of rel>" <what>`; returns err. */
 static long fail_at(struct xst *st, long err, const char *rel, size_t n, const char *what)
@@ -305,4 +306,28 @@ int mnt_readonly_path(struct xst *st, const struct tsrun_op *op)
                   (mnt_kept_flags(st, fd, 0) & (MS_NOSUID | MS_NODEV | MS_NOEXEC)));
   st->sys->close((int)fd);
   return (int)r;
+}
+
+/* runc's fallbacks for kernel filesystems a user namespace may not mount: sysfs without owning
+ * the network namespace gets the host's /sys bound recursively, cgroup2 without owning the
+ * cgroup namespace the host's /sys/fs/cgroup; then the mount's nosuid/nodev/noexec/ro are
+ * applied as a bind remount, keeping the flags the kernel locked. */
+long mchk_kernfs_fallback(struct xst *st, long fd, const char *rel, const char *type, uint64_t flags)
+{
+  const struct tsrun_sys *s = st->sys;
+  int sysfs = type && strcmp(type, "sysfs") == 0;
+  const char *host = sysfs ? "/sys" : "/sys/fs/cgroup";
+  long srcfd = s->openat(AT_FDCWD, host, O_PATH | O_DIRECTORY | O_CLOEXEC, 0), r, again;
+  if (srcfd < 0)
+    return x_fail(st, srcfd, host);
+  r = s->mount(x_fd_path(m_src, srcfd), mnt_target(st, fd, rel), NULL, MS_BIND | (sysfs ? MS_REC : 0), NULL);
+  s->close((int)srcfd);
+  if (r < 0)
+    return x_fail(st, r, sysfs ? "bind /sys (sysfs could not be mounted)" : "bind /sys/fs/cgroup (cgroup2 could not be mounted)");
+  again = mchk_mount_point(st, rel, 0);
+  if (again < 0)
+    return again;
+  r = mnt_remount(st, again, rel, MS_BIND | MS_REMOUNT | (flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)));
+  s->close((int)again);
+  return r;
 }

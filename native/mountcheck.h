@@ -23,4 +23,9 @@ long mchk_proc_dest(struct xst *st, long fd, long srcfd, const char *fstype, con
 /* 0, or -EPERM (recorded) when pfd, the parent of a missing destination `rel`, is on a procfs. */
 long mchk_proc_parent(struct xst *st, long pfd, const char *rel);
 
+/* The fallback for sysfs/cgroup2 refused (EPERM) to a user namespace: the host's /sys (recursively) or
+ * /sys/fs/cgroup bound on fd (the mount point of `rel`), then nosuid/nodev/noexec/ro of `flags` as a bind
+ * remount keeping the locked flags. */
+long mchk_kernfs_fallback(struct xst *st, long fd, const char *rel, const char *type, uint64_t flags);
+
 #endif

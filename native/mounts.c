@@ -383,6 +383,13 @@ int mnt_mount(struct xst *st, const struct tsrun_op *op)
     goto out;
   r = s->mount(bind ? x_fd_path(g_src, srcfd) : src, mnt_target(st, fd, g_dest), x_str(st, op->s[2]),
                op->a, x_str(st, op->s[3]));
+  if ((r == -EPERM || r == -EBUSY) && !bind && (op->flags & OPF_BIND_FALLBACK)) {
+    /* sysfs or cgroup2 the user namespace may not mount: the host's, bound */
+    r = mchk_kernfs_fallback(st, fd, g_dest, x_str(st, op->s[2]), op->a);
+    xclose(st, &fd);
+    xclose(st, &srcfd);
+    return (int)r;
+  }
   xclose(st, &fd);
   xclose(st, &srcfd);
   if (r < 0)

@@ -103,7 +103,7 @@ enum tsrun_opcode {
 #define OPF_MKFILE         0x01u /* OP_MOUNT, OP_MKDIR: create the destination as a file (bind of a file) */
 #define OPF_BIND           0x02u /* OP_MOUNT: a bind mount; source is a host path */
 #define OPF_REMOUNT_BIND   0x04u /* OP_MOUNT: remount the bind with op.b flags after mounting */
-#define OPF_BIND_FALLBACK  0x08u /* OP_MKNOD: bind the host node when mknod fails with EPERM */
+#define OPF_BIND_FALLBACK  0x08u /* OP_MKNOD: bind the host node when mknod fails with EPERM; OP_MOUNT of sysfs/cgroup2: bind the host's on EPERM */
 #define OPF_RETRY_LATER    0x10u /* OP_CHDIR */
 #define OPF_OPTIONAL       0x20u /* ENOENT is not an error */
 #define OPF_CHECK_PROCFS   0x40u /* OP_MOUNT: every component of the destination is a directory, no symlink

@@ -14,7 +14,7 @@ export type Options = Record<string, string | boolean | string[]>;
 
 /** A parsed command line: the global options, the command, and what its module's default export gets after ctx. */
 export interface Call {
-  globals: { root: string; log?: string; logFormat: "text" | "json"; debug?: boolean; systemdCgroup?: boolean; rootless: string | boolean; criu?: string };
+  globals: { root?: string; log?: string; logFormat: "text" | "json"; debug?: boolean; systemdCgroup?: boolean; rootless: string | boolean; criu?: string };
   command: string;
   args: unknown[];
 }

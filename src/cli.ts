@@ -40,7 +40,7 @@ export async function main(argv: string[]): Promise<number> {
     const [mod, { nativeSys }, { Runtime }] = await Promise.all([LOAD[call.command](), import("./sys/native.js"), import("./lib/runtime.js")]);
     mark(`cli: ${call.command} loaded`);
     const rt = new Runtime({
-      root: g.root, log, criu: g.criu, rootless: g.rootless === true || g.rootless === "true", sys: nativeSys,
+      root: g.root, log, criu: g.criu, rootless: g.rootless, sys: nativeSys,
       cgroupDriver: g.systemdCgroup ? "systemd" : "cgroupfs",     // slice:prefix:name cgroupsPath (src/cgroup/systemd-path.ts)
     });
     const r = await mod.default(rt, ...call.args);

@@ -26,12 +26,12 @@ export interface Flag {
 export const VERSION_FLAG: Flag = { short: "-v", long: "--version", help: "print the version" };
 
 export const GLOBAL_FLAGS: readonly Flag[] = [
-  { long: "--root", value: "dir", default: DEFAULT_ROOT, help: "root directory for container state" },
+  { long: "--root", value: "dir", help: `root directory for container state (default ${DEFAULT_ROOT}; rootless: $XDG_RUNTIME_DIR/tsrun)` },
   { long: "--log", value: "file", help: "log file for errors (containerd reads it)" },
   { long: "--log-format", value: "format", choices: ["text", "json"], default: "text", help: "log format" },
   { long: "--debug", help: "enable debug logging" },
   { long: "--systemd-cgroup", help: "use systemd for cgroups: cgroupsPath is slice:prefix:name, the container a transient scope (over D-Bus)" },
-  { long: "--rootless", value: "value", default: "auto", help: "ignored: tsrun decides from the euid" },
+  { long: "--rootless", value: "value", default: "auto", help: "auto, true or false: run without privileges (auto: the euid is not 0, or in a user namespace)" },
   { long: "--criu", value: "path", help: "the criu binary for checkpoint and restore (default: criu, found on PATH)" },
 ];
 

@@ -879,6 +879,7 @@ TEST(console_needs_a_socket)
 #include "executor_test_rootfs.c"
 #include "executor_test_mountcheck.c"
 #include "executor_test_nopivot.c"
+#include "executor_test_rootless.c"
 
 int main(void)
 {
@@ -904,6 +905,10 @@ int main(void)
   RUN(walk_keeps_symlinks_inside_root);
   RUN(walk_symlink_loop);
   RUN(mknod_replaces_and_falls_back);
+  RUN(sysfs_falls_back_to_a_bind);
+  RUN(cgroup2_falls_back_to_a_bind);
+  RUN(other_mount_eperm_is_a_failure);
+  RUN(setgroups_denied);
   RUN(proc_files_and_misc);
   RUN(cwd_never_reaches_the_host);
   RUN(malformed_plans);

@@ -22,6 +22,12 @@ import { type CgroupProbe, type CgroupWrite, type LinuxResources, emptyProbe } f
 import { V1Driver } from "./v1.js";
 import { V2Driver, type DeviceFilterAttach } from "./v2.js";
 import { SystemdManager, type SystemdUnit } from "./systemd.js";
+import { rootlessPaths } from "./rootless.js";
+
+/** An errno name when this process may not write `p`, undefined when it may. */
+function writableProbe(p: string): string | undefined {
+  try { fs.accessSync(p, fs.constants.W_OK); return undefined; } catch (e) { return codeOf(e) ?? "EACCES"; }
+}
 
 export type { LinuxResources } from "./types.js";
 export type { CgroupStats } from "./stats.js";
@@ -64,6 +70,8 @@ export interface LoadOptions {
   onMkdir?: (dir: string) => void;
   /** called before each mkdir of a directory that does not exist yet (create records it first) */
   beforeMkdir?: (dir: string) => void;
+  /** without privileges: device rules are never written (./rootless.ts) */
+  rootless?: boolean;
 }
 
 export interface NewOptions extends LoadOptions {
@@ -77,6 +85,12 @@ export interface NewOptions extends LoadOptions {
   selfCgroup?: string;
   /** the systemd driver: this unit (cgroupsPath is then its cgroup, src/cgroup/systemd-props.ts unitFor) */
   systemd?: SystemdUnit;
+  /** rootless: the resources create will set, to know which hierarchies may be left out */
+  resources?: LinuxResources;
+  /** test: rootless access check of a cgroup path (an errno name, or undefined when writable) */
+  access?: (p: string) => string | undefined;
+  /** rootless: told of each cgroup left out (not writable, nothing asked of it) */
+  skipped?: (dir: string, why: string) => void;
 }
 
 /** A resource group and the controller that implements it under each driver. */
@@ -171,7 +185,7 @@ class Manager implements CgroupManager {
 
   /** Device writes (v1) or program (v2); undefined when devices are left alone. */
   private devicePlan(res: LinuxResources, always: boolean): { v1?: CgroupWrite[]; v2?: Buffer } | undefined {
-    if (!always && res.devices === undefined) return undefined;
+    if (this.opts.rootless || (!always && res.devices === undefined)) return undefined;
     const rules = normalizeDeviceRules(res.devices);
     if (this.v1.has("devices")) return { v1: mapV1Devices(rules) };
     if (this.v2) return { v2: encodeProgram(generateDeviceProgram(rules)) };
@@ -340,7 +354,8 @@ export function newCgroupManager(opts: NewOptions): CgroupManager {
   const mounts = parseMountinfo(mountinfo);
   const inner = innerPath(opts.cgroupsPath, opts.id);
   const self = inner.startsWith("/") ? new Map<string, string>() : parseProcCgroup(opts.selfCgroup ?? readOptional("/proc/self/cgroup") ?? "");
-  const r = resolvePaths(mounts, inner, self, opts.fsRoot);
+  const all = resolvePaths(mounts, inner, self, opts.fsRoot);
+  const r = opts.rootless ? rootlessPaths(all, opts.resources, opts.access ?? writableProbe, opts.skipped) : all;
   const paths: CgroupPaths = { created: [] };
   if (r.v2) paths.v2 = r.v2.dir;
   const v1: Record<string, string> = {};

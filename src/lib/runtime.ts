@@ -12,15 +12,18 @@ import type { OciState } from "../lifecycle/query.js";
 import type { Explained } from "../plan/explain.js";
 import { Container } from "./container.js";
 import { guard } from "./errors.js";
+import { TsrunError } from "../errors.js";
+import { defaultRoot, hostIds, isRootless, parseRootless, xdgProblem } from "../rootless.js";
 
 export interface RuntimeOptions {
-  /** the state directory, as `tsrun --root` (default /run/tsrun) */
+  /** the state directory, as `tsrun --root` (default /run/tsrun; rootless: $XDG_RUNTIME_DIR/tsrun) */
   root?: string;
   /** where warnings and debug lines go; default: nowhere */
   log?: LogSink;
   /** "systemd": linux.cgroupsPath is "slice:prefix:name", as with `--systemd-cgroup` */
   cgroupDriver?: "cgroupfs" | "systemd";
-  rootless?: boolean;
+  /** as `tsrun --rootless`: true, false, or "auto" (the default: the euid is not 0, or tsrun runs in a user namespace) */
+  rootless?: boolean | string;
   /** the criu binary checkpoint and restore run (as `tsrun --criu`); default: `criu` on PATH */
   criu?: string;
   /** @internal tests: the kernel interface (default: the native one, libtsrun through koffi) */
@@ -41,13 +44,24 @@ const QUIET: LogSink = { error() {}, warn() {}, debug() {} };
 
 export class Runtime {
   readonly root: string;
+  /** whether this runtime runs without the host's privileges (`--rootless`, decided once) */
+  readonly rootless: boolean;
+  #setupError?: TsrunError;
   readonly log: LogSink;
   #opts: RuntimeOptions;
   #ctx?: Ctx;
 
   constructor(opts: RuntimeOptions = {}) {
     this.#opts = opts;
-    this.root = opts.root ?? "/run/tsrun";
+    this.rootless = false;
+    try {
+      this.rootless = isRootless(parseRootless(opts.rootless), hostIds());
+      this.root = opts.root ?? defaultRoot(this.rootless, process.geteuid!(), process.env, xdgProblem);
+    } catch (e) {
+      if (!(e instanceof TsrunError)) throw e;
+      this.root = "";
+      this.#setupError = e;                       // the first call that needs the state root fails with it
+    }
     this.log = opts.log ?? QUIET;
   }
 
@@ -55,9 +69,10 @@ export class Runtime {
 
   async #context(): Promise<Ctx> {
     if (this.#ctx) return this.#ctx;
+    if (this.#setupError) throw this.#setupError;
     const sys = this.#opts.sys ?? (await import("../sys/native.js")).nativeSys;
     return (this.#ctx ??= makeCtx({
-      root: this.root, log: this.log, rootless: this.#opts.rootless, systemdCgroup: this.#opts.cgroupDriver === "systemd",
+      root: this.root, log: this.log, rootless: this.rootless, systemdCgroup: this.#opts.cgroupDriver === "systemd",
       criu: this.#opts.criu, sys, cgroups: this.#opts.cgroups,
     }));
   }

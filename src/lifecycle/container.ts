@@ -9,28 +9,32 @@ import type { Ctx } from "../context.js";
 import type { ContainerState, Handle } from "../state/store.js";
 import { deriveStatus, isAlive, type Status } from "../state/status.js";
 import { readProcStat, sleepMs } from "../state/proc.js";
-import { loadCgroupManager, newCgroupManager, type CgroupManager, type CgroupPaths, type NewOptions } from "../cgroup/manager.js";
+import { loadCgroupManager, newCgroupManager, type CgroupManager, type NewOptions } from "../cgroup/manager.js";
 import { runHooks } from "../hooks.js";
+import { ProcessTree, noHierarchy } from "../cgroup/process-tree.js";
 import { detachContainerRoot } from "../host-mounts.js";
 import { hasOwnMountNs } from "../plan/no-mountns.js";
 
 export interface Loaded { h: Handle; st: ContainerState; status: Status }
 
-/** The cgroup manager of an existing container. */
-export function loadCg(ctx: Ctx, paths: CgroupPaths): CgroupManager {
-  return ctx.cgroups ? ctx.cgroups.load(paths) : loadCgroupManager(paths);
+/** The cgroup manager of an existing container; a rootless one without any cgroup is followed through its init. */
+export function loadCg(ctx: Ctx, st: ContainerState): CgroupManager {
+  const paths = st.cgroup;
+  if (ctx.rootless && noHierarchy(paths) && st.pid > 0) return new ProcessTree(st.pid, st.initStartTime);
+  return ctx.cgroups ? ctx.cgroups.load(paths) : loadCgroupManager(paths, { rootless: ctx.rootless });
 }
 
 /** The cgroup manager of a container being created. */
 export function newCg(ctx: Ctx, opts: NewOptions): CgroupManager {
-  return ctx.cgroups ? ctx.cgroups.create(opts) : newCgroupManager(opts);
+  const o = ctx.rootless ? { ...opts, rootless: true } : opts;
+  return ctx.cgroups ? ctx.cgroups.create(o) : newCgroupManager(o);
 }
 
 export function statusOf(ctx: Ctx, h: Handle, st: ContainerState): Status {
   const proc = readProcStat(st.pid);
   let frozen = false;
   if (isAlive(st.initStartTime, proc) && st.phase === "created") {
-    try { frozen = loadCg(ctx, st.cgroup).state() === "frozen"; } catch { frozen = false; }
+    try { frozen = loadCg(ctx, st).state() === "frozen"; } catch { frozen = false; }
   }
   return deriveStatus({ phase: st.phase, pid: st.pid, startTime: st.initStartTime, proc, fifoExists: h.fifoExists(), frozen });
 }
@@ -59,7 +63,7 @@ export function ociState(st: ContainerState, status: Status): Record<string, unk
 
 /** SIGKILL everything in the container and wait (bounded) until init is gone. */
 export function killAndWait(ctx: Ctx, st: ContainerState): void {
-  const cg = loadCg(ctx, st.cgroup);
+  const cg = loadCg(ctx, st);
   try { cg.killAll(9); } catch { /* fall back to the init pid below */ }
   if (isAlive(st.initStartTime, readProcStat(st.pid))) {
     try {
@@ -82,7 +86,7 @@ export function killAndWait(ctx: Ctx, st: ContainerState): void {
 /** Remove everything the container owns: poststop hooks, cgroup, state dir. */
 export function destroy(ctx: Ctx, l: Loaded): void {
   if (l.st.phase === "created") runHooks(ctx, l.st.spec.hooks?.poststop, "poststop", ociState(l.st, "stopped"), { failIsError: false });
-  const cg = loadCg(ctx, l.st.cgroup);
+  const cg = loadCg(ctx, l.st);
   // Without its own pid namespace a stopped container can leave processes behind (runc kills them).
   let left: number[] = [];
   try { left = cg.pids(); } catch { left = []; }

@@ -84,7 +84,7 @@ export function spawnAndSync(ctx: Ctx, x: SyncInput, p: SyncProgress): void {
     pid, flags: planFlags(plan.buffer), end: "ready",
     wording: { describe: plan.describe, explain: plan.explain, hint: (q) => setupDeathHint(q, seccomp !== null), death: () => oomDeath(cg, spec.linux?.resources?.memory?.limit) },
     steps: {
-      writeMaps: (q) => { writeIdMaps(q, spec); fault("create-after-maps"); },
+      writeMaps: (q) => { writeIdMaps(q, spec, sys.geteuid()); fault("create-after-maps"); },
       joinCgroups: () => {
         cg.addProcess(pid, { v2: !r.inCgroup });
         if (cg.state() === "frozen") throw frozenError(cg.paths.v1?.freezer ?? cg.paths.v2 ?? "");   // frozen since create's check

@@ -10,7 +10,8 @@ import { validateId } from "../state/ids.js";
 import type { ContainerState, Handle } from "../state/store.js";
 import { checkHookPaths } from "../hooks.js";
 import { newCg } from "./container.js";
-import { hostRootIds } from "../userns.js";
+import { checkRootlessEuid, hostRootIds } from "../userns.js";
+import { checkOomScoreAdj, ownOomScoreAdj } from "../rootless.js";
 import { openStdioPipes, closeChildEnds, closeStdioPipes, type StdioPipes } from "./stdio-relay.js";
 import { openConsole, closeFd, listenFds } from "./foreground.js";
 import { checkLsm } from "../plan/lsm.js";
@@ -58,6 +59,8 @@ export function createContainer(ctx: Ctx, id: string, opts: CreateOptions): Crea
   mark("create: command loaded");
   const spec = loadSpec(bundle);
   mark("create: config.json read and validated");
+  if (ctx.sys().geteuid() !== 0) checkRootlessEuid(spec);    // runc's rootless checks, in its words
+  if (ctx.rootless) checkOomScoreAdj(spec.process?.oomScoreAdj, ownOomScoreAdj());
   const listen = listenFds();
   const preserveFds = listen + parsePreserveFds(opts.preserveFds);
   if (preserveFds > 0) { const sys = ctx.sys(); checkPassedFds((fd) => sys.fdFlags(fd), preserveFds, listen); }
@@ -96,7 +99,7 @@ function createWith(ctx: Ctx, id: string, opts: CreateOptions, spec: Spec, bundl
   };
   // cgroupsPath is checked before anything exists
   const unit = ctx.systemdCgroup || isSystemdPath(spec.linux?.cgroupsPath) ? unitFor(spec.linux?.cgroupsPath, id) : undefined;
-  const cg = newCg(ctx, { cgroupsPath: unit?.cgroup ?? spec.linux?.cgroupsPath, systemd: unit && { unit: unit.unit, slice: unit.slice }, id, beforeMkdir: (d) => recordParent(d), onMkdir: (d) => { if (!isLeaf(d)) fault("create-after-cgroup-parent"); } });
+  const cg = newCg(ctx, { cgroupsPath: unit?.cgroup ?? spec.linux?.cgroupsPath, systemd: unit && { unit: unit.unit, slice: unit.slice }, id, resources: spec.linux?.resources, skipped: (d, why) => ctx.log.debug(`rootless: cgroup \`${d}\` not used: ${why}`), beforeMkdir: (d) => recordParent(d), onMkdir: (d) => { if (!isLeaf(d)) fault("create-after-cgroup-parent"); } });
   // runc's check, before anything is made: init would join a frozen cgroup and never report back
   const frozen = frozenAt(cg.paths);
   if (frozen !== undefined) throw frozenError(frozen);

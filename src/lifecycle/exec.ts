@@ -155,7 +155,7 @@ async function spawnExecAndSync(ctx: Ctx, x: ExecSync, p: SyncProgress): Promise
             try { fs.writeFileSync(join(d, "cgroup.procs"), String(p.pid)); } catch (e) { throw sysError("write", join(d, "cgroup.procs"), e); }
           }
         } else {
-          loadCg(ctx, st.cgroup).addProcess(p.pid, { v2: !inCgroup });
+          loadCg(ctx, st).addProcess(p.pid, { v2: !inCgroup });
         }
         fault("exec-after-cgroup-join");
       },

@@ -18,7 +18,7 @@ export function killContainer(ctx: Ctx, id: string, sig: number, opts: { all?: b
     // --all reaches what is left in the cgroup even after init exited (runc does the same).
     fault("kill-before-signal");
     if (opts.all) {
-      loadCg(ctx, st.cgroup).killAll(sig);
+      loadCg(ctx, st).killAll(sig);
       fault("kill-after-signal");
       return;
     }
@@ -47,7 +47,7 @@ export function pauseContainer(ctx: Ctx, id: string): void {
   const { h, st, status } = load(ctx, id);
   try {
     if (status !== "running" && status !== "created") throw new TsrunError("container not running");
-    loadCg(ctx, st.cgroup).freeze();
+    loadCg(ctx, st).freeze();
   } finally {
     h.close();
   }
@@ -58,7 +58,7 @@ export function resumeContainer(ctx: Ctx, id: string): void {
   const { h, st, status } = load(ctx, id);
   try {
     if (status !== "paused") throw new TsrunError("container not paused");
-    loadCg(ctx, st.cgroup).thaw();
+    loadCg(ctx, st).thaw();
   } finally {
     h.close();
   }
@@ -71,7 +71,7 @@ export function updateContainer(ctx: Ctx, id: string, upd: LinuxResources): void
     if (status === "stopped") throw new TsrunError("container not running");
     const stored = (st.spec.linux?.resources ?? undefined) as LinuxResources | undefined;
     const { apply, merged } = planUpdate(stored, upd);
-    loadCg(ctx, st.cgroup).apply(apply);
+    loadCg(ctx, st).apply(apply);
     st.spec.linux = { ...(st.spec.linux ?? {}), resources: merged as never };
     h.write(st);
   } finally {

@@ -1,4 +1,5 @@
 /** Reading containers: the OCI state, the list, the pids, the cgroup stats and the event stream. */
+import { userInfo } from "node:os";
 import { TsrunError } from "../errors.js";
 import { CorruptState } from "../state/store.js";
 import type { Ctx } from "../context.js";
@@ -14,17 +15,23 @@ export function containerState(ctx: Ctx, id: string): OciState {
   return ociState(st, status) as OciState;
 }
 
-/** Every container under the root, as `tsrun list` sees them (owner "root", as runc shows it). */
+/** The name of the state dirs' owner (always the caller: store.open checks it), as runc's list shows it. */
+function ownerName(): string {
+  try { return userInfo().username; } catch { return `#${process.geteuid!()}`; }
+}
+
+/** Every container under the root, as `tsrun list` sees them (owner: the user, "root" as root). */
 export function listContainers(ctx: Ctx): OciState[] {
   const store = ctx.store();
   const items: OciState[] = [];
+  let owner: string | undefined;
   for (const id of store.list()) {
     let h;
     try { h = store.open(id, "none"); } catch (e) { if (e instanceof TsrunError) continue; throw e; }
     try {
       const st = h.read();
       const s = ociState(st, statusOf(ctx, h, st)) as OciState;
-      s.owner = "root";
+      s.owner = owner ??= ownerName();
       items.push(s);
     } catch (e) {
       // a half-written or foreign entry is not a container; a corrupt one is, and the caller is told how to remove it
@@ -38,7 +45,7 @@ export function listContainers(ctx: Ctx): OciState[] {
 export function containerPids(ctx: Ctx, id: string): number[] {
   const { h, st } = load(ctx, id);
   try {
-    return loadCg(ctx, st.cgroup).pids();
+    return loadCg(ctx, st).pids();
   } finally {
     h.close();
   }
@@ -48,7 +55,7 @@ export function containerStats(ctx: Ctx, id: string): CgroupStats {
   const { h, st, status } = load(ctx, id);
   h.close();
   if (status === "stopped") throw new TsrunError(`container with id ${id} is not running`);
-  return loadCg(ctx, st.cgroup).stats();
+  return loadCg(ctx, st).stats();
 }
 
 export type ContainerEvent = { type: "stats"; id: string; stats: CgroupStats } | { type: "oom"; id: string };
@@ -70,7 +77,7 @@ export async function* containerEvents(ctx: Ctx, id: string, intervalMs: number)
   const { h, st, status } = load(ctx, id);
   h.close();
   if (status === "stopped") throw new TsrunError(`container with id ${id} is not running`);
-  const cg = loadCg(ctx, st.cgroup);
+  const cg = loadCg(ctx, st);
   let ooms = cg.oomCount();
   let next = Date.now();
   for (;;) {

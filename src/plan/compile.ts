@@ -137,7 +137,7 @@ function planMount(b: PlanBuilder, spec: Spec, m: Mount, i: number, opts: InitOp
   const o = parseMountOptions(m.options ?? []);
   const isBind = m.type === "bind" || (o.flags & MS.BIND) !== 0;
   let type = m.type;
-  if (type === "cgroup" && !isBind && opts.cgroupHierarchies?.length) return planCgroupV1Mount(b, dest, o, opts.cgroupHierarchies, i);
+  if (type === "cgroup" && !isBind && opts.cgroupHierarchies) return planCgroupV1Mount(b, dest, o, opts.cgroupHierarchies, i);
   if (type === "cgroup") type = "cgroup2";
   if (isBind) {
     if (!m.source) throw new SpecError(`${where}.source`, "a bind mount needs a source");
@@ -173,6 +173,9 @@ function planMount(b: PlanBuilder, spec: Spec, m: Mount, i: number, opts: InitOp
   // proc, sysfs, cgroup: the mount point must be an ordinary directory (src/plan/kernel-fs.ts)
   const check = isKernelFs(type) ? { mount: i, fs: m.type ?? "" } : undefined;
   if (check) flags |= OpFlag.CHECK_PROCFS;
+  // sysfs needs the network namespace's owner, cgroup2 the cgroup namespace's: without (rootless, no namespace
+  // of its own) the host's /sys or /sys/fs/cgroup is bound, as runc does (native/mounts.c kernfs_fallback)
+  if (type === "sysfs" || type === "cgroup2") flags |= OpFlag.BIND_FALLBACK;
   const data = o.data.filter((x) => !RECURSIVE_OPTIONS.includes(x) && !EXTRA_OPTIONS.includes(x));
   const dataStr = data.length ? data.join(",") : undefined;
   // tmpcopyup (native/copyup.c): the tmpfs root takes the directory's mode unless the data sets one

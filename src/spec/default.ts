@@ -4,7 +4,13 @@ const MASKED = ["/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/pro
   "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware", "/proc/scsi"];
 const READONLY = ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"];
 
-export function defaultSpec(opts: { rootless: boolean }): Record<string, unknown> {
+/**
+ * rootless: runc's rootless template (ToRootless): a user namespace mapping `ids` (the caller's
+ * effective uid and gid) to 0, no network namespace, /sys bound from the host, no resources, no
+ * uid=/gid= mount options.
+ */
+export function defaultSpec(opts: { rootless: boolean; ids?: { uid: number; gid: number } }): Record<string, unknown> {
+  const ids = opts.ids ?? { uid: process.geteuid?.() ?? 0, gid: process.getegid?.() ?? 0 };
   const mounts: Array<Record<string, unknown>> = [
     { destination: "/proc", type: "proc", source: "proc" },
     { destination: "/dev", type: "tmpfs", source: "tmpfs", options: ["nosuid", "strictatime", "mode=755", "size=65536k"] },
@@ -18,8 +24,8 @@ export function defaultSpec(opts: { rootless: boolean }): Record<string, unknown
   ];
   const linux: Record<string, unknown> = opts.rootless
     ? {
-      uidMappings: [{ containerID: 0, hostID: process.getuid?.() ?? 0, size: 1 }],
-      gidMappings: [{ containerID: 0, hostID: process.getgid?.() ?? 0, size: 1 }],
+      uidMappings: [{ containerID: 0, hostID: ids.uid, size: 1 }],
+      gidMappings: [{ containerID: 0, hostID: ids.gid, size: 1 }],
       namespaces: ["pid", "ipc", "uts", "mount", "user"].map((type) => ({ type })),
     }
     : {

@@ -4,7 +4,7 @@
  */
 export type Status = "creating" | "created" | "running" | "paused" | "stopped";
 
-export interface ProcStat { state: string; startTime: number }
+export interface ProcStat { state: string; startTime: number; ppid?: number }
 
 /** Parse /proc/<pid>/stat text: the comm field may hold spaces and parens. */
 export function parseProcStat(text: string): ProcStat | undefined {
@@ -13,7 +13,7 @@ export function parseProcStat(text: string): ProcStat | undefined {
   const f = text.slice(close + 2).split(" ");
   const startTime = Number(f[19]);
   if (!f[0] || !Number.isFinite(startTime)) return undefined;
-  return { state: f[0], startTime };
+  return { state: f[0], startTime, ppid: Number(f[1]) };
 }
 
 export interface StatusInput {

@@ -143,7 +143,7 @@ export class StateStore {
       fs.mkdirSync(this.root, { recursive: true, mode: 0o700 });
       const st = fs.statSync(this.root);
       if (!st.isDirectory()) throw new TsrunError(`root \`${this.root}\`: not a directory`);
-      if (st.uid !== process.getuid!()) throw new TsrunError(`root \`${this.root}\`: not owned by the current user`);
+      if (st.uid !== process.geteuid!()) throw new TsrunError(`root \`${this.root}\`: not owned by the current user`);
     } catch (e) {
       if (e instanceof TsrunError) throw e;
       throw sysError("mkdir", this.root, e);

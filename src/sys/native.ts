@@ -81,6 +81,9 @@ export function nativeSys(): Sys {
       const r = Number(c.syscall(SYS_pidfd_send_signal, "int", pidfd, "int", signal, "void *", null, "uint", 0));
       if (r < 0) fail("pidfd_send_signal", `signal ${signal}`);
     },
+    geteuid() {
+      return process.geteuid!();
+    },
     setSubreaper() {
       if (c.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) !== 0) fail("prctl", "PR_SET_CHILD_SUBREAPER");
     },

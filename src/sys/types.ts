@@ -31,6 +31,8 @@ export interface Sys {
   pidfdOpen(pid: number): number;
   pidfdSendSignal(pidfd: number, signal: number): void;
   setSubreaper(): void;
+  /** the effective uid: not 0 means no privileges (rootless: runc's config checks, maps through newuidmap) */
+  geteuid(): number;
   /** waitpid without blocking the event loop */
   waitpid(pid: number, flags?: number): Promise<WaitResult>;
   sendFd(sock: number, fd: number, text: string): void;

@@ -146,6 +146,9 @@ export class FakeSys implements Sys {
     try { process.kill(pid, signal); } catch { throw new TsrunError(`pidfd_send_signal \`signal ${signal}\`: ESRCH (no such process)`, "ESRCH"); }
   }
   setSubreaper(): void { this.#record("setSubreaper"); }
+  /** the fake runs as root, whoever runs the test (not recorded: it is no kernel call a golden pins) */
+  euid = 0;
+  geteuid(): number { return this.euid; }
   waitpid(pid: number, flags = 0): Promise<WaitResult> {
     this.#record(`waitpid ${pid}${flags ? ` ${flags}` : ""}`);
     return this.#exits.get(pid) ?? Promise.reject(new TsrunError(`waitpid \`${pid}\`: ECHILD (no child processes)`, "ECHILD"));

@@ -17,7 +17,7 @@ export function fakeWorld(): World {
   const root = path.join(dir, "state");
   const sys = new FakeSys();
   const cgfs = fakeCgroupfs();
-  const rt = new Runtime({ root, sys: () => sys, cgroups: cgfs.factory });
+  const rt = new Runtime({ root, sys: () => sys, cgroups: cgfs.factory, rootless: false });   // as root, whoever runs the test
   return {
     dir, root, rt, sys, cgfs, bundles: [],
     close: async () => {

@@ -12,7 +12,6 @@ import { parse } from "../../src/commander.js";
 import { parseArgv } from "../../src/argv.js";
 import { scanLogFlags } from "../../src/log-flags.js";
 import { GLOBAL_FLAGS, COMMAND_FLAGS } from "../../src/flags.js";
-import { DEFAULT_ROOT } from "../../src/state/store.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "tsrun-parse-"));
 test.after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -32,7 +31,7 @@ test("containerd's global flags and short commands", async () => {
   assert.deepEqual((await p(["--root=/r", "kill", "--all", "c1", "9"]))?.args, ["c1", "9", { all: true }]);
   assert.deepEqual((await p(["kill", "c1"]))?.args, ["c1", "SIGTERM", {}]);
   assert.deepEqual((await p(["state", "c1"]))?.args, ["c1", {}]);
-  assert.deepEqual((await p(["start", "c1"]))?.globals, { root: DEFAULT_ROOT, logFormat: "text", rootless: "auto" });
+  assert.deepEqual((await p(["start", "c1"]))?.globals, { logFormat: "text", rootless: "auto" }, "no --root: the runtime picks /run/tsrun, or $XDG_RUNTIME_DIR/tsrun when rootless");
   const s = await p(["--root", "/r", "--log", "/l", "--log-format", "json", "--systemd-cgroup", "--criu", "/c", "kill", "c1", "15"]);
   assert.equal(s?.globals.systemdCgroup, true, "podman with cgroup_manager=systemd passes it to every call");
   assert.equal(s?.globals.criu, "/c");
@@ -48,7 +47,7 @@ test("create and run: the option object with every default", async () => {
 
 test("conmon's create and exec with --log-format=json as one token", async () => {
   const c = await p(["--log-format=json", "--log", "/u/oci-log", "create", "--bundle", "/g", "--pid-file", "/u/pidfile", "id64"]);
-  assert.deepEqual(c?.globals, { root: DEFAULT_ROOT, log: "/u/oci-log", logFormat: "json", rootless: "auto" });
+  assert.deepEqual(c?.globals, { log: "/u/oci-log", logFormat: "json", rootless: "auto" });
   const e = await p(["--log-format=json", "--log", "/g/e/oci-log", "exec", "--pid-file", "/g/e/exec_pid", "--process", "/g/e/p.json", "--detach", "--tty", "--console-socket", "/tmp/t", "id64"]);
   assert.deepEqual(e?.args, ["id64", [], { newPrivs: true, preserveFds: "0", pidFile: "/g/e/exec_pid", process: "/g/e/p.json", detach: true, tty: true, consoleSocket: "/tmp/t" }]);
 });

@@ -21,7 +21,7 @@ test("status is derived from the process, the fifo and the freezer, never stored
 
 test("/proc/pid/stat is parsed even when comm has spaces and parens", () => {
   const line = "1234 (evil) name (x) R 1 1234 1234 0 -1 4194560 100 0 0 0 0 0 0 0 20 0 1 0 987654 1000 10 18446744073709551615";
-  assert.deepEqual(parseProcStat(line), { state: "R", startTime: 987654 });
+  assert.deepEqual(parseProcStat(line), { state: "R", startTime: 987654, ppid: 1 });
   assert.equal(parseProcStat("garbage"), undefined);
 });
 

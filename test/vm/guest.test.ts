@@ -3,11 +3,12 @@
 // TCG is slow and every tsrun call is a node start, so the cases share containers and calls.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync, existsSync, writeFileSync } from "node:fs";
+import { readFileSync, existsSync, writeFileSync, mkdirSync, chownSync, rmdirSync } from "node:fs";
 import { join } from "node:path";
 import { Harness } from "../helpers/harness.js";
 import { deviceRulesPatch, oomPatch, watchEvents } from "../helpers/cgroup-cases.js";
 import { containerCgroup } from "../helpers/cgpath.js";
+import { makeUser, removeUser, runAs, specBundle } from "../helpers/rootless-user.js";
 
 const H = "/bin/tsrun-testhelper";
 const CG = "/sys/fs/cgroup";
@@ -101,4 +102,35 @@ test("cpu quota 10% throttles; events --stats has real numbers; update changes m
   assert.equal(cgFile(id, "pids.max"), "40");
   h.ok(["delete", "--force", id]);
   assertNoCgroup(id);
+});
+
+// Rootless on pure cgroup v2 (issue 18): a fresh user runs tsrun through setpriv. Without a cgroup it may write,
+// the container runs without one (its cgroup mount, with no cgroup namespace, is the host's /sys/fs/cgroup bound);
+// in a delegated subtree, as systemd gives a user session, the limit is set and the cgroup removed afterwards.
+test("rootless: no cgroup, then a delegated cgroup2 subtree with a memory limit", () => {
+  const u = makeUser("tsvm");
+  const sub = join(CG, `tsrun-rl-${process.pid}`);
+  try {
+    const b = specBundle(u, "b", (c) => { c.process.args = ["sh", "-c", "id -u; grep '^0::' /proc/self/cgroup; cat /sys/fs/cgroup/cgroup.controllers"]; });
+    let r = runAs(u, [u.tsrun, "run", "--bundle", b, "rl1"], { cwd: u.dir });
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(r.stdout.split("\n").slice(0, 2), ["0", "0::/"]);
+    assert.match(r.stdout, /\bmemory\b/, "the host's cgroup2 tree, bound");
+    mkdirSync(join(sub, "caller"), { recursive: true });
+    for (const f of ["", "cgroup.procs", "cgroup.subtree_control", "cgroup.threads", "caller", "caller/cgroup.procs"]) chownSync(join(sub, f), u.uid, u.gid);
+    writeFileSync(join(sub, "cgroup.subtree_control"), "+memory +pids");
+    const c = JSON.parse(readFileSync(join(b, "config.json"), "utf8"));
+    c.linux.cgroupsPath = `/tsrun-rl-${process.pid}/c1`;
+    c.linux.resources = { memory: { limit: 64 << 20 }, pids: { limit: 30 } };
+    c.process.args = ["sh", "-c", `grep '^0::' /proc/self/cgroup; cat /sys/fs/cgroup/tsrun-rl-${process.pid}/c1/memory.max /sys/fs/cgroup/tsrun-rl-${process.pid}/c1/pids.max`];
+    writeFileSync(join(b, "config.json"), JSON.stringify(c));
+    r = runAs(u, [u.tsrun, "run", "--bundle", b, "rl2"], { cgroup: join(sub, "caller") });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, `0::/tsrun-rl-${process.pid}/c1\n${64 << 20}\n30\n`);
+    assert.ok(!existsSync(join(sub, "c1")), "the container's cgroup is removed");
+    assert.equal(runAs(u, [u.tsrun, "list", "-q"]).stdout, "");
+  } finally {
+    for (const d of [join(sub, "caller"), sub]) { try { rmdirSync(d); } catch { /* not made */ } }
+    removeUser(u);
+  }
 });
