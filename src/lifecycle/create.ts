@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import { resolve } from "node:path";
 import { TsrunError, sysError } from "../errors.js";
 import type { Ctx } from "../context.js";
-import { loadSpec, type Spec } from "../spec/load.js";
+import { loadSpec, type Spec, rootfsDir } from "../spec/load.js";
 import { compileInit } from "../plan/compile.js";
 import { compileSeccomp } from "../seccomp/compile.js";
 import { validateId } from "../state/ids.js";
@@ -66,13 +66,7 @@ export function createContainer(ctx: Ctx, id: string, opts: CreateOptions): Crea
   if (preserveFds > 0) { const sys = ctx.sys(); checkPassedFds((fd) => sys.fdFlags(fd), preserveFds, listen); }
   if (spec.process && opts.tty) spec.process.terminal = true;
   if (spec.process && listen) spec.process.env = [...(spec.process.env ?? []), `LISTEN_FDS=${listen}`, "LISTEN_PID=1"];
-  const rootfs = resolve(bundle, spec.root!.path);
-  try {
-    if (!fs.statSync(rootfs).isDirectory()) throw new TsrunError(`config.json: root.path: \`${rootfs}\` is not a directory`);
-  } catch (e) {
-    if (e instanceof TsrunError) throw e;
-    throw new TsrunError(`config.json: root.path: stat \`${rootfs}\`: ${(e as NodeJS.ErrnoException).code}`);
-  }
+  const rootfs = rootfsDir(bundle, spec);
   checkHookPaths(spec);
   checkLsm(spec, lsmHost());
   const idmaps = startIdmapHelpers(ctx, spec);       // closed when create ends, either way

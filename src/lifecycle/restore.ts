@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import { join, resolve } from "node:path";
 import { TsrunError, sysError } from "../errors.js";
 import type { Ctx } from "../context.js";
-import { loadSpec, type Spec } from "../spec/load.js";
+import { loadSpec, type Spec, rootfsDir } from "../spec/load.js";
 import { hostRootIds } from "../userns.js";
 import { validateId } from "../state/ids.js";
 import type { ContainerState } from "../state/store.js";
@@ -45,13 +45,7 @@ export async function restoreContainer(ctx: Ctx, id: string, o: RestoreOptions):
   const bin = usableCriu(ctx.criu, "restore");
   const bundle = resolve(o.bundle ?? ".");
   const spec = loadSpec(bundle);
-  const rootfs = resolve(bundle, spec.root!.path);
-  try {
-    if (!fs.statSync(rootfs).isDirectory()) throw new TsrunError(`config.json: root.path: \`${rootfs}\` is not a directory`);
-  } catch (e) {
-    if (e instanceof TsrunError) throw e;
-    throw new TsrunError(`config.json: root.path: stat \`${rootfs}\`: ${(e as NodeJS.ErrnoException).code}`);
-  }
+  const rootfs = rootfsDir(bundle, spec);
   const imagePath = resolve(o.imagePath ?? "checkpoint");
   if (!fs.existsSync(join(imagePath, INVENTORY))) throw new TsrunError(`restore: no checkpoint in \`${imagePath}\`: ${INVENTORY}: ENOENT`, "ENOENT");
   const meta = readImageFile(join(imagePath, META));

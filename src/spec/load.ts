@@ -19,7 +19,7 @@
  * worded the same way.
  */
 import { readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { TsrunError, sysError } from "../errors.js";
 import type { LinuxResources, Process, Spec } from "./schema.js";
 import { checkDepth } from "./depth.js";
@@ -149,4 +149,13 @@ export function loadSpec(bundleDir: string): Spec {
 /** Read and validate the process.json given to `exec --process <file>`; `file` prefixes messages. */
 export function loadProcess(file: string): Process {
   return parseProcess(readText(file), oneLine(file));
+}
+
+/** The container's root directory: root.path resolved against the bundle; one line when it is not a directory. */
+export function rootfsDir(bundleDir: string, spec: Spec): string {
+  const rootfs = resolve(bundleDir, spec.root!.path);
+  let st;
+  try { st = statSync(rootfs); } catch (e) { throw new TsrunError(`config.json: root.path: stat \`${rootfs}\`: ${(e as NodeJS.ErrnoException).code}`); }
+  if (!st.isDirectory()) throw new TsrunError(`config.json: root.path: \`${rootfs}\` is not a directory`);
+  return rootfs;
 }
