@@ -5,7 +5,6 @@
  * newuidmap/newgidmap (Debian's `uidmap`), which allow the ranges /etc/subuid and /etc/subgid
  * give the user, as runc does: the direct write first, the helper when the kernel refuses.
  */
-import { spawnSync } from "node:child_process";
 import { accessSync, constants } from "node:fs";
 import { join } from "node:path";
 import { TsrunError } from "./errors.js";
@@ -35,7 +34,7 @@ function runTool(name: "newuidmap" | "newgidmap", pid: number, maps: IdMap[]): v
   if (!tool) {
     throw new TsrunError(`rootless: ${name} not found (install the uidmap package): it is needed to map more than the caller's own ${name === "newuidmap" ? "uid" : "gid"}`);
   }
-  const r = spawnSync(tool, toolArgs(pid, maps), { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  const r = process.getBuiltinModule("node:child_process").spawnSync(tool, toolArgs(pid, maps), { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
   if (r.error) throw new TsrunError(`rootless: run ${tool}: ${(r.error as NodeJS.ErrnoException).code ?? r.error.message}`);
   if (r.status !== 0) {
     const why = (r.stderr || r.stdout || "").trim().split("\n").pop()?.replace(/^[^:]*newu?g?idmap: /, "") || `exit status ${r.status ?? r.signal}`;

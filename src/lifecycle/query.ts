@@ -1,5 +1,4 @@
 /** Reading containers: the OCI state, the list, the pids, the cgroup stats and the event stream. */
-import { userInfo } from "node:os";
 import { TsrunError } from "../errors.js";
 import { CorruptState } from "../state/store.js";
 import type { Ctx } from "../context.js";
@@ -17,7 +16,7 @@ export function containerState(ctx: Ctx, id: string): OciState {
 
 /** The name of the state dirs' owner (always the caller: store.open checks it), as runc's list shows it. */
 function ownerName(): string {
-  try { return userInfo().username; } catch { return `#${process.geteuid!()}`; }
+  try { return process.getBuiltinModule("node:os").userInfo().username; } catch { return `#${process.geteuid!()}`; }
 }
 
 /** Every container under the root, as `tsrun list` sees them (owner: the user, "root" as root). */
