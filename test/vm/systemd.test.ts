@@ -5,7 +5,7 @@
 // TCG is slow and every tsrun call is a process start: few cases, few calls.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync, existsSync, readdirSync, mkdtempSync, copyFileSync, chmodSync, rmSync } from "node:fs";
+import { readFileSync, writeFileSync, existsSync, readdirSync, mkdtempSync, copyFileSync, chmodSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
@@ -236,6 +236,14 @@ test("checkpoint under --systemd-cgroup ends the unit; restore --detach starts i
   const at = values().at(-1) ?? 0;
   for (let i = 0; i < 100 && units(unit).length; i++) await sleep(100);
   assert.deepEqual(units(unit), [], "the checkpointed container's unit is gone");
+
+  // criu fails after the unit was started with its pid: one line, no unit, cgroup or state left
+  const junk = mkdtempSync(join(h.tmp, "img-junk-"));
+  writeFileSync(join(junk, "inventory.img"), "not an image");
+  const bad = h.run(["--systemd-cgroup", "restore", "--detach", "--image-path", junk, "--bundle", b, `${id}-x`]);
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr.trim(), /^[^\n]*restore: criu restore failed: [^\n]*$/);
+  assertNoUnit(unit, `${id}-x`);
 
   h.ok(["--systemd-cgroup", "restore", "--detach", "--image-path", img, "--bundle", b, id]);
   const pid = h.state(id).pid;
