@@ -22,6 +22,42 @@ export function runCriu(bin: string, args: string[], opts: { inheritStdio?: bool
   return { status: r.status, out, error: r.error ? ((r.error as NodeJS.ErrnoException).code ?? r.error.message) : undefined };
 }
 
+/** A criu started held: its pid is known before it does anything; `go` lets it run, `kill` ends it. */
+export interface HeldCriu { pid: number; go(): void; kill(): void; done: Promise<CriuRun> }
+
+/**
+ * Run criu as runCriu does with our stdio, but held first: /bin/sh waits for EOF on the gate pipe
+ * (its read end is passed as the fd after extraFds), then execs criu in its place, the gate closed.
+ * The pid is criu's from the start, so it can be put into a cgroup (a systemd unit started with
+ * it) before criu restores anything there. `gate` is [read end, write end], both close-on-exec.
+ */
+export function runCriuHeld(bin: string, args: string[], gate: [number, number], opts: { extraFds?: number[] } = {}): HeldCriu {
+  const cp = process.getBuiltinModule("node:child_process");
+  const fs = process.getBuiltinModule("node:fs");
+  const extra = opts.extraFds ?? [];
+  const n = 3 + extra.length;
+  const script = `read _ <&${n}; exec "$0" "$@" ${n}<&-`;
+  let child;
+  try {
+    child = cp.spawn("/bin/sh", ["-c", script, bin, ...args], { stdio: ["inherit", "inherit", "inherit", ...extra, gate[0]] as never });
+  } catch (e) {
+    fs.closeSync(gate[1]);
+    throw e;
+  }
+  let open = true;
+  const release = () => { if (open) { open = false; fs.closeSync(gate[1]); } };
+  const done = new Promise<CriuRun>((res) => {
+    child.once("error", (e) => { release(); res({ status: null, out: "", error: (e as NodeJS.ErrnoException).code ?? e.message }); });
+    child.once("exit", (code, sig) => { release(); res({ status: code, out: sig ? `criu: killed by ${sig}` : "" }); });
+  });
+  return {
+    pid: child.pid ?? 0,
+    go: release,
+    kill: () => { try { child.kill("SIGKILL"); } catch { /* gone */ } release(); },
+    done,
+  };
+}
+
 /** The criu binary: an explicit path (--criu) or the first `criu` on PATH. */
 export function findCriu(given: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
   const name = given || "criu";

@@ -2,7 +2,8 @@
  * restore: a container from a checkpoint's images, as runc restores one. The config (the bundle
  * restore is given) must fit the checkpoint (src/criu/image.ts); the container's cgroup is made
  * with the config's limits before criu runs, criu puts the restored tree into it (--cgroup-root),
- * and the limits are applied again afterwards. The state then holds the restored init (its new
+ * and the limits are applied again afterwards. Under the systemd driver the cgroup is a transient
+ * unit, started with criu's own pid before criu restores into it (criuInUnit). The state then holds the restored init (its new
  * pid and start time) with no exec fifo: the container is running, and exec, kill, pause, update
  * and delete work on it as on any other. A failure removes everything restore made.
  */
@@ -16,10 +17,11 @@ import { validateId } from "../state/ids.js";
 import type { ContainerState } from "../state/store.js";
 import { readProcStat } from "../state/proc.js";
 import { load, newCg, destroy } from "./container.js";
-import { isSystemdPath } from "../cgroup/systemd-path.js";
+import { isSystemdPath, unitFor } from "../cgroup/systemd-path.js";
 import { parseMountinfo } from "../cgroup/mountinfo.js";
 import { restoreArgv } from "../criu/argv.js";
-import { usableCriu, runCriu } from "../criu/binary.js";
+import { usableCriu, runCriu, runCriuHeld, type CriuRun } from "../criu/binary.js";
+import type { CgroupManager } from "../cgroup/manager.js";
 import { cgroupRoots, emptyNamespaces, joinedNamespaces, parseDescriptors, restoreMountExternals, EXTERNAL_NS, type Descriptor } from "../criu/externals.js";
 import { DESCRIPTORS, INVENTORY, META, mismatch, parseMeta } from "../criu/image.js";
 import { DEFAULT_DEVICES } from "../plan/compile.js";
@@ -58,14 +60,13 @@ export async function restoreContainer(ctx: Ctx, id: string, o: RestoreOptions):
   if (dtext !== undefined) {
     try { descriptors = parseDescriptors(dtext); } catch { throw new TsrunError(`restore: \`${join(imagePath, DESCRIPTORS)}\`: not a list of descriptors`); }
   }
-  // criu places the restored tree with --cgroup-root; a transient unit needs a pid before it exists
-  if (ctx.systemdCgroup || isSystemdPath(spec.linux?.cgroupsPath)) throw new TsrunError("restore: the systemd cgroup driver (--systemd-cgroup, a slice:prefix:name cgroupsPath) is not supported by restore");
   const joined = joinedNamespaces(spec, "restore");
   const workPath = o.workPath ? ensureDir(resolve(o.workPath)) : imagePath;
   replaceStopped(ctx, id);
   readableInUserns(spec, imagePath);
 
-  const cg = newCg(ctx, { cgroupsPath: spec.linux?.cgroupsPath, id });
+  const unit = ctx.systemdCgroup || isSystemdPath(spec.linux?.cgroupsPath) ? unitFor(spec.linux?.cgroupsPath, id) : undefined;
+  const cg = newCg(ctx, { cgroupsPath: unit?.cgroup ?? spec.linux?.cgroupsPath, systemd: unit && { unit: unit.unit, slice: unit.slice }, id });
   const h = ctx.store().create(id);
   const st: ContainerState = {
     ociVersion: spec.ociVersion, id, pid: 0, bundle, rootfs, created: new Date().toISOString(),
@@ -90,7 +91,7 @@ export async function restoreContainer(ctx: Ctx, id: string, o: RestoreOptions):
     });
     ctx.log.debug(`restore: ${bin} ${args.join(" ")}`);
     if (o.subreaper !== false) ctx.sys().setSubreaper();
-    const r = runCriu(bin, args, { inheritStdio: true, extraFds: nsFds });
+    const r = cg.joinsLate ? await criuInUnit(ctx, cg, bin, args, nsFds) : runCriu(bin, args, { inheritStdio: true, extraFds: nsFds });
     if (r.status !== 0) throw criuFailed("restore", "restore", r, join(workPath, "restore.log"));
     const pid = Number(fs.readFileSync(pidFile, "utf8").trim());
     const proc = readProcStat(pid);
@@ -117,6 +118,33 @@ export async function restoreContainer(ctx: Ctx, id: string, o: RestoreOptions):
   h.close();
   if (o.detach) return 0;
   return foreground(ctx, id, st.pid);
+}
+
+/**
+ * The systemd driver: the unit cannot exist before a process is in it, so criu is started held,
+ * the unit is started with criu's pid (systemd puts it into the unit's cgroup, with the limits as
+ * properties), and only then does criu run: it restores the tree into the cgroup it is in
+ * (--cgroup-root, the unit's), and the unit holds the restored init once criu exits. runc does the
+ * same (its cgroup manager applied to criu's pid).
+ */
+async function criuInUnit(ctx: Ctx, cg: CgroupManager, bin: string, args: string[], nsFds: number[]): Promise<CriuRun> {
+  const gate = ctx.sys().pipe();
+  let held;
+  try {
+    held = runCriuHeld(bin, args, gate, { extraFds: nsFds });
+  } finally {
+    fs.closeSync(gate[0]);
+  }
+  if (held.pid <= 0) return held.done;
+  try {
+    cg.addProcess(held.pid);
+  } catch (e) {
+    held.kill();
+    await held.done;
+    throw e;
+  }
+  held.go();
+  return held.done;
 }
 
 /**

@@ -5,13 +5,13 @@
 // TCG is slow and every tsrun call is a process start: few cases, few calls.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync, existsSync, readdirSync, mkdtempSync, copyFileSync, chmodSync, rmSync } from "node:fs";
+import { readFileSync, writeFileSync, existsSync, readdirSync, mkdtempSync, copyFileSync, chmodSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { Harness } from "../helpers/harness.js";
 import { tsrunAsync } from "../helpers/acli.js";
-import { repoRoot } from "../helpers/rootfs.js";
+import { repoRoot, baseConfigPath } from "../helpers/rootfs.js";
 import { Containerd } from "../e2e/harness/containerd.js";
 import { buildImage } from "../e2e/harness/image.js";
 
@@ -205,4 +205,60 @@ test("two containers with one cgroupsPath: the second joins the first's scope, a
   h.run(["delete", "-f", a]);
   assertNoUnit(unit, a);
   assert.ok(!existsSync(join(h.root, b2)));
+});
+
+test("checkpoint under --systemd-cgroup ends the unit; restore --detach starts it again around criu: the counter goes on, in the unit, with MemoryMax; delete -f leaves nothing", { timeout: 300_000 }, async () => {
+  const id = h.id("ck");
+  const name = `ck${process.pid}`;
+  const unit = `tsrun-${name}.scope`;
+  const data = mkdtempSync(join(h.tmp, "ck-data-"));
+  const b = h.bundle({
+    root: { readonly: false },
+    process: { args: ["sh", "-c", "i=0; while :; do i=$((i+1)); echo $i >> /data/log; sleep 0.2; done"] },
+    mounts: [...JSON.parse(readFileSync(baseConfigPath, "utf8")).mounts, { destination: "/data", type: "bind", source: data, options: ["rbind", "rw"] }],
+    linux: { cgroupsPath: `system.slice:tsrun:${name}`, resources: { memory: { limit: 96 << 20 } } },
+  }, { busybox: true });
+  const values = (): number[] => {
+    try { return readFileSync(join(data, "log"), "utf8").split("\n").filter(Boolean).map(Number); } catch { return []; }
+  };
+  const countPast = async (n: number): Promise<number> => {
+    for (;;) {
+      const v = values().at(-1) ?? 0;
+      if (v > n) return v;
+      await sleep(100);
+    }
+  };
+  h.ok(["--systemd-cgroup", "run", "-d", "--bundle", b, id]);
+  await countPast(3);
+  const img = join(h.tmp, "img-ck");
+  h.ok(["--systemd-cgroup", "checkpoint", "--image-path", img, id]);
+  assert.equal(h.state(id).status, "stopped");
+  const at = values().at(-1) ?? 0;
+  for (let i = 0; i < 100 && units(unit).length; i++) await sleep(100);
+  assert.deepEqual(units(unit), [], "the checkpointed container's unit is gone");
+
+  // criu fails after the unit was started with its pid: one line, no unit, cgroup or state left
+  const junk = mkdtempSync(join(h.tmp, "img-junk-"));
+  writeFileSync(join(junk, "inventory.img"), "not an image");
+  const bad = h.run(["--systemd-cgroup", "restore", "--detach", "--image-path", junk, "--bundle", b, `${id}-x`]);
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr.trim(), /^[^\n]*restore: criu restore failed: [^\n]*$/);
+  assertNoUnit(unit, `${id}-x`);
+
+  h.ok(["--systemd-cgroup", "restore", "--detach", "--image-path", img, "--bundle", b, id]);
+  const pid = h.state(id).pid;
+  assert.equal(h.state(id).status, "running");
+  assert.deepEqual(show(unit, "MemoryMax", "ActiveState"), { MemoryMax: String(96 << 20), ActiveState: "active" });
+  assert.equal(readFileSync(`/proc/${pid}/cgroup`, "utf8"), `0::/system.slice/${unit}\n`, "the restored init is in the unit");
+  // the restored init and its `sleep`, nothing else: criu is gone
+  const procs = readFileSync(join(CG, "system.slice", unit, "cgroup.procs"), "utf8").trim().split("\n").map(Number);
+  const ppid = (p: number): number => { try { return Number(readFileSync(`/proc/${p}/stat`, "utf8").split(") ")[1].split(" ")[1]); } catch { return pid; } };
+  assert.ok(procs.includes(pid) && procs.every((p) => p === pid || ppid(p) === pid), `processes in ${unit}: ${procs.join(" ")} (init ${pid})`);
+  await countPast(at);
+  const all = values();
+  assert.deepEqual(all, all.map((_, i) => i + 1), `the counter's values: ${all.join(" ")} (checkpointed at ${at})`);
+
+  h.ok(["delete", "-f", id]);
+  assertNoUnit(unit, id);
+  assert.deepEqual(units("tsrun*"), []);
 });
