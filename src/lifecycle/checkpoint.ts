@@ -91,6 +91,7 @@ export function checkpointContainer(ctx: Ctx, id: string, o: CheckpointOptions):
     if (!o.preDump) {
       writeImageFile(join(imagePath, DESCRIPTORS), JSON.stringify(descriptors));
       writeImageFile(join(imagePath, META), JSON.stringify(metaOf(st.spec)));
+      if (!o.leaveRunning) h.write({ ...st, checkpointed: true });
     }
   } finally {
     h.close();

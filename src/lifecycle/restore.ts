@@ -162,12 +162,12 @@ function readableInUserns(spec: Spec, imagePath: string): void {
   } catch (e) { throw sysError("chown", imagePath, e); }
 }
 
-/** A stopped container under this id (one that was checkpointed) gives way; any other is refused. */
+/** A container that checkpoint stopped gives way to its restore; any other under this id is refused, as runc does. */
 function replaceStopped(ctx: Ctx, id: string): void {
   let l;
   try { l = load(ctx, id); } catch { return; }
   try {
-    if (l.status !== "stopped") throw new TsrunError(`container with id "${id}" already exists`);
+    if (l.status !== "stopped" || !l.st.checkpointed) throw new TsrunError(`container with id "${id}" already exists`);
     destroy(ctx, l);
   } finally {
     l.h.close();

@@ -28,6 +28,8 @@ export interface ContainerState {
   initStartTime: number;
   cgroup: CgroupPaths;
   spec: Spec;
+  /** checkpoint stopped it (criu dump without --leave-running): restore may take its id over */
+  checkpointed?: boolean;
 }
 
 export class Handle {

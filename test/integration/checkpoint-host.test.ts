@@ -129,4 +129,13 @@ test("restore's bad input: a missing image, a config that does not match, an id 
   fails(rs(other, "--image-path", img), new RegExp(`^container with id "${other}" already exists$`));
   assert.equal(h.state(other).status, "running");
   h.ok(["delete", "-f", other]);
+
+  // a container that stopped by itself (no checkpoint took it) keeps its id, as runc's restore refuses any existing one
+  const stopped = h.id("st");
+  h.ok(["run", "-d", "--bundle", h.bundle({ process: { args: ["true"] } }, { busybox: true }), stopped]);
+  for (let i = 0; i < 200 && h.state(stopped).status !== "stopped"; i++) spawnSync("sleep", ["0.05"]);
+  assert.equal(h.state(stopped).status, "stopped");
+  fails(rs(stopped, "--image-path", img), new RegExp(`^container with id "${stopped}" already exists$`));
+  assert.equal(h.state(stopped).status, "stopped", "the stopped container is left as it was");
+  h.ok(["delete", stopped]);
 });
