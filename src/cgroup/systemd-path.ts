@@ -36,6 +36,11 @@ export function isSystemdPath(cgroupsPath: string | undefined): boolean {
   return !!cgroupsPath && /^[^/:]*:[^/:]*:[^/:]+$/.test(cgroupsPath);
 }
 
+/** The systemd driver is used with --systemd-cgroup, or for a slice:prefix:name cgroupsPath by itself, as runc does. */
+export function usesSystemd(flag: boolean, cgroupsPath: string | undefined): boolean {
+  return flag || isSystemdPath(cgroupsPath);
+}
+
 export function unitFor(cgroupsPath: string | undefined, id: string): UnitName {
   const p = cgroupsPath || `:tsrun:${id}`;
   const parts = p.split(":");

@@ -9,6 +9,7 @@ import type { Ctx } from "../context.js";
 import type { ContainerState, Handle } from "../state/store.js";
 import { deriveStatus, isAlive, type Status } from "../state/status.js";
 import { readProcStat, sleepMs } from "../state/proc.js";
+import { usesSystemd, unitFor } from "../cgroup/systemd-path.js";
 import { loadCgroupManager, newCgroupManager, type CgroupManager, type NewOptions } from "../cgroup/manager.js";
 import { runHooks } from "../hooks.js";
 import { ProcessTree, noHierarchy } from "../cgroup/process-tree.js";
@@ -22,6 +23,13 @@ export function loadCg(ctx: Ctx, st: ContainerState): CgroupManager {
   const paths = st.cgroup;
   if (ctx.rootless && noHierarchy(paths) && st.pid > 0) return new ProcessTree(st.pid, st.initStartTime);
   return ctx.cgroups ? ctx.cgroups.load(paths) : loadCgroupManager(paths, { rootless: ctx.rootless });
+}
+
+/** Where a new container's cgroup goes: its cgroupsPath, or the systemd unit and the unit's cgroup when that driver is used. */
+export function cgroupTarget(ctx: Ctx, cgroupsPath: string | undefined, id: string): Pick<NewOptions, "cgroupsPath" | "systemd"> {
+  if (!usesSystemd(ctx.systemdCgroup, cgroupsPath)) return { cgroupsPath };
+  const u = unitFor(cgroupsPath, id);
+  return { cgroupsPath: u.cgroup, systemd: { unit: u.unit, slice: u.slice } };
 }
 
 /** The cgroup manager of a container being created. */

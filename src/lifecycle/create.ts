@@ -9,7 +9,7 @@ import { compileSeccomp } from "../seccomp/compile.js";
 import { validateId } from "../state/ids.js";
 import type { ContainerState, Handle } from "../state/store.js";
 import { checkHookPaths } from "../hooks.js";
-import { newCg } from "./container.js";
+import { cgroupTarget, newCg } from "./container.js";
 import { checkRootlessEuid, hostRootIds } from "../userns.js";
 import { checkOomScoreAdj, ownOomScoreAdj } from "../rootless.js";
 import { openStdioPipes, closeChildEnds, closeStdioPipes, type StdioPipes } from "./stdio-relay.js";
@@ -25,7 +25,6 @@ import { hasOwnMountNs } from "../plan/no-mountns.js";
 import { mountPointIn, detachContainerRoot } from "../host-mounts.js";
 import { reopenDevNullStdio } from "../sys/devnull.js";
 import { cgroupMountView } from "../plan/cgroup-view.js";
-import { isSystemdPath, unitFor } from "../cgroup/systemd-path.js";
 import { frozenAt } from "../cgroup/frozen.js";
 import { writePidFile } from "../pidfile.js";
 import { parsePreserveFds } from "./preserve-fds.js";
@@ -92,8 +91,7 @@ function createWith(ctx: Ctx, id: string, opts: CreateOptions, spec: Spec, bundl
     host: hostView(spec),                           // bind sources as they are on the host (src/bind-reach.ts)
   };
   // cgroupsPath is checked before anything exists
-  const unit = ctx.systemdCgroup || isSystemdPath(spec.linux?.cgroupsPath) ? unitFor(spec.linux?.cgroupsPath, id) : undefined;
-  const cg = newCg(ctx, { cgroupsPath: unit?.cgroup ?? spec.linux?.cgroupsPath, systemd: unit && { unit: unit.unit, slice: unit.slice }, id, resources: spec.linux?.resources, skipped: (d, why) => ctx.log.debug(`rootless: cgroup \`${d}\` not used: ${why}`), beforeMkdir: (d) => recordParent(d), onMkdir: (d) => { if (!isLeaf(d)) fault("create-after-cgroup-parent"); } });
+  const cg = newCg(ctx, { ...cgroupTarget(ctx, spec.linux?.cgroupsPath, id), id, resources: spec.linux?.resources, skipped: (d, why) => ctx.log.debug(`rootless: cgroup \`${d}\` not used: ${why}`), beforeMkdir: (d) => recordParent(d), onMkdir: (d) => { if (!isLeaf(d)) fault("create-after-cgroup-parent"); } });
   // runc's check, before anything is made: init would join a frozen cgroup and never report back
   const frozen = frozenAt(cg.paths);
   if (frozen !== undefined) throw frozenError(frozen);

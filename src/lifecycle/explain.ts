@@ -13,7 +13,7 @@ import { hostView } from "../bind-reach.js";
 import { hasOwnMountNs } from "../plan/no-mountns.js";
 import { mountPointIn } from "../host-mounts.js";
 import { parseMountinfo, cgroupMode } from "../cgroup/mountinfo.js";
-import { isSystemdPath } from "../cgroup/systemd-path.js";
+import { usesSystemd } from "../cgroup/systemd-path.js";
 
 const readOr = (f: string): string => { try { return readFileSync(f, "utf8"); } catch { return ""; } };
 
@@ -31,7 +31,7 @@ export function explainBundle(ctx: Ctx, bundleDir: string | undefined): Explaine
   const sc = spec.linux?.seccomp ? compileSeccomp(spec.linux.seccomp) : undefined;
   return explain(spec, {
     bundle, rootfs: resolve(bundle, spec.root!.path), noPivot: false, host: hostView(spec), cgroupVersion: cgroupVersion(),
-    systemd: ctx.systemdCgroup || isSystemdPath(spec.linux?.cgroupsPath) ? { procDevices: readOr("/proc/devices") } : undefined,
+    systemd: usesSystemd(ctx.systemdCgroup, spec.linux?.cgroupsPath) ? { procDevices: readOr("/proc/devices") } : undefined,
     seccomp: sc ? { filter: sc.filter, flags: sc.flags, notify: sc.notify } : undefined,
     // without a mount namespace create binds the rootfs into the container's state dir: named, not made
     mountAt: hasOwnMountNs(spec) ? undefined : mountPointIn(join(ctx.root, "<container-id>")),

@@ -16,8 +16,7 @@ import { hostRootIds } from "../userns.js";
 import { validateId } from "../state/ids.js";
 import type { ContainerState } from "../state/store.js";
 import { readProcStat } from "../state/proc.js";
-import { load, newCg, destroy } from "./container.js";
-import { isSystemdPath, unitFor } from "../cgroup/systemd-path.js";
+import { load, newCg, destroy, cgroupTarget } from "./container.js";
 import { parseMountinfo } from "../cgroup/mountinfo.js";
 import { restoreArgv } from "../criu/argv.js";
 import { usableCriu, runCriu, runCriuHeld, type CriuRun } from "../criu/binary.js";
@@ -65,8 +64,7 @@ export async function restoreContainer(ctx: Ctx, id: string, o: RestoreOptions):
   replaceStopped(ctx, id);
   readableInUserns(spec, imagePath);
 
-  const unit = ctx.systemdCgroup || isSystemdPath(spec.linux?.cgroupsPath) ? unitFor(spec.linux?.cgroupsPath, id) : undefined;
-  const cg = newCg(ctx, { cgroupsPath: unit?.cgroup ?? spec.linux?.cgroupsPath, systemd: unit && { unit: unit.unit, slice: unit.slice }, id });
+  const cg = newCg(ctx, { ...cgroupTarget(ctx, spec.linux?.cgroupsPath, id), id });
   const h = ctx.store().create(id);
   const st: ContainerState = {
     ociVersion: spec.ociVersion, id, pid: 0, bundle, rootfs, created: new Date().toISOString(),
