@@ -5,9 +5,8 @@
  * newuidmap/newgidmap (Debian's `uidmap`), which allow the ranges /etc/subuid and /etc/subgid
  * give the user, as runc does: the direct write first, the helper when the kernel refuses.
  */
-import { accessSync, constants } from "node:fs";
-import { join } from "node:path";
 import { TsrunError } from "./errors.js";
+import { findOnPath } from "./which.js";
 import type { IdMap } from "./userns.js";
 
 type Write = (file: "uid_map" | "gid_map" | "setgroups", text: string) => void;
@@ -15,12 +14,8 @@ type Write = (file: "uid_map" | "gid_map" | "setgroups", text: string) => void;
 const own = (maps: IdMap[], id: number): boolean => maps.length === 1 && maps[0].hostID === id && maps[0].size === 1;
 
 /** `newuidmap`, found on PATH (absolute entries only), or undefined. */
-export function findTool(name: string, path = process.env.PATH ?? ""): string | undefined {
-  for (const dir of path.split(":").filter((d) => d.startsWith("/"))) {
-    const p = join(dir, name);
-    try { accessSync(p, constants.X_OK); return p; } catch { /* next */ }
-  }
-  return undefined;
+export function findTool(name: string, path = process.env.PATH): string | undefined {
+  return findOnPath(name, path);
 }
 
 /** The argv newuidmap/newgidmap take: the pid, then containerID hostID size for each line. */

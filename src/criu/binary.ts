@@ -3,13 +3,9 @@
  * global --criu flag, or `criu` on PATH), its version, and `criu check` (which fails, for one,
  * on kernels whose vDSO layout this criu does not know). Each problem is one line.
  */
-import { accessSync, constants } from "node:fs";
-import { join } from "node:path";
 import { TsrunError } from "../errors.js";
+import { findOnPath, isExecutable } from "../which.js";
 import { CRIU_MIN_VERSION, criuErrorLine, parseCriuVersion, versionOk } from "./argv.js";
-
-/** podman runs runtimes with no PATH at all: then the usual directories are searched */
-const FALLBACK_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 export interface CriuRun { status: number | null; out: string; error?: string }
 
@@ -61,10 +57,8 @@ export function runCriuHeld(bin: string, args: string[], gate: [number, number],
 /** The criu binary: an explicit path (--criu) or the first `criu` on PATH. */
 export function findCriu(given: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
   const name = given || "criu";
-  const candidates = name.includes("/") ? [name] : (env.PATH || FALLBACK_PATH).split(":").filter(Boolean).map((d) => join(d, name));
-  for (const c of candidates) {
-    try { accessSync(c, constants.X_OK); return c; } catch { /* next */ }
-  }
+  const found = name.includes("/") ? (isExecutable(name) ? name : undefined) : findOnPath(name, env.PATH);
+  if (found) return found;
   throw new TsrunError(name.includes("/")
     ? `criu \`${name}\`: not found or not executable: checkpoint and restore need criu (apt-get install criu)`
     : "criu: not found on PATH: checkpoint and restore need criu (apt-get install criu)", "ENOENT");
